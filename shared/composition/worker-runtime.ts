@@ -1,0 +1,88 @@
+import type { Redis } from "ioredis";
+import type { Config } from "../config.ts";
+import { createFunctionDeps, type FunctionDepsScope } from "./function-deps.ts";
+import type { BuiltFunction, FunctionManifest } from "../functions/manifest.ts";
+import { createInlineInvoker } from "../invokers/inline-invoker.ts";
+import type { Invoker } from "../invokers/invoker.ts";
+import type { BatchOutcome } from "../listener/batch-runner.ts";
+import { Listener } from "../listener/listener.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { FunctionDeps } from "../ports/function-deps.ts";
+import { createRedisConnection } from "../redis/connection.ts";
+
+/** Options of {@link startWorkers}. */
+export interface WorkerRuntimeOptions {
+  config: Config;
+  logger: Logger;
+  manifest: FunctionManifest;
+  redisUrl: string;
+  only?: readonly string[];
+  /** Per-port replacements handed to every function (tests). */
+  depsOverrides?: Partial<FunctionDeps>;
+  /** Invokers by kind beyond `inline`, created by the caller (isolated, lambda). */
+  invokers?: Partial<Record<BuiltFunction["invoker"], Invoker>>;
+  onBatch?(outcome: BatchOutcome): void;
+}
+
+/** A running set of workers and how to stop it. */
+export interface WorkerRuntime {
+  listener: Listener;
+  redis: Redis;
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * The composition root of a worker process: one command connection, the ports of each function
+ * (created lazily, once per function), the invokers and the listener. Whoever creates a resource
+ * here also disposes of it in `stop`.
+ */
+export async function startWorkers(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+  const { config, logger } = options;
+  const redis = createRedisConnection(options.redisUrl, { role: "worker", logger, name: "bw:worker" });
+  const scopes = new Map<string, FunctionDepsScope>();
+  const depsFor = (fn: BuiltFunction): FunctionDeps => {
+    let scope = scopes.get(fn.type);
+    if (!scope) {
+      scope = createFunctionDeps({ config, logger: logger.child({ fn: fn.name }), type: fn.type, redis, overrides: options.depsOverrides });
+      scopes.set(fn.type, scope);
+    }
+    return scope.deps;
+  };
+  const inline = createInlineInvoker({ logger, depsFor });
+  const invokerFor = (fn: BuiltFunction): Invoker => {
+    if (fn.invoker === "inline") return inline;
+    const invoker = options.invokers?.[fn.invoker];
+    if (!invoker) {
+      logger.warn({ fn: fn.name, invoker: fn.invoker }, "invoker not available in this process; running the function inline");
+      return inline;
+    }
+    return invoker;
+  };
+  const listener = new Listener({
+    manifest: options.manifest,
+    redisUrl: options.redisUrl,
+    keyPrefix: config.keyPrefix,
+    redis,
+    logger,
+    workers: config.workers,
+    invokerFor,
+    only: options.only,
+    onBatch: options.onBatch,
+  });
+  await listener.start();
+  let stopping: Promise<void> | undefined;
+  return {
+    listener,
+    redis,
+    stop(graceMs = config.shutdownGraceMs) {
+      stopping ??= (async () => {
+        await listener.stop(graceMs);
+        await inline.close();
+        for (const invoker of Object.values(options.invokers ?? {})) await invoker?.close().catch(() => undefined);
+        for (const scope of scopes.values()) await scope.dispose().catch(() => undefined);
+        await redis.quit().catch(() => redis.disconnect());
+      })();
+      return stopping;
+    },
+  };
+}

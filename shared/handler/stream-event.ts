@@ -1,0 +1,53 @@
+/**
+ * The event a function receives: a batch shaped like an SQS event, so the same bundle runs on the
+ * Redis listener, under `serverless invoke local`, in serverless-offline and on AWS Lambda, and
+ * tooling made for SQS handlers works unchanged.
+ */
+export interface StreamEvent {
+  Records: StreamRecord[];
+}
+
+/** One job of a {@link StreamEvent}: `body` is the payload JSON, `messageId` the stream entry id. */
+export interface StreamRecord {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  attributes: {
+    /** The attempt number (1-based), as SQS counts receives. */
+    ApproximateReceiveCount: string;
+    /** First enqueue time in ms since the epoch. */
+    SentTimestamp: string;
+    ApproximateFirstReceiveTimestamp: string;
+    SenderId: string;
+  };
+  messageAttributes: Record<string, { stringValue: string; dataType: "String" }>;
+  md5OfBody: string;
+  eventSource: "redis:stream";
+  eventSourceARN: string;
+  awsRegion: string;
+}
+
+/**
+ * A record that failed. `itemIdentifier` is the record's `messageId` (the SQS partial batch
+ * response contract); `code`, `message` and `retryable` are ours and optional, so a plain SQS
+ * handler's answer is understood too (then the failure counts as retryable).
+ */
+export interface BatchItemFailure {
+  itemIdentifier: string;
+  code?: string;
+  message?: string;
+  retryable?: boolean;
+}
+
+/** What a function returns: the records that failed; every other record succeeded. */
+export interface BatchResponse {
+  batchItemFailures: BatchItemFailure[];
+}
+
+/** Message attribute names under which the job envelope travels beside the body. */
+export const RECORD_ATTRIBUTES = {
+  jobId: "jobId",
+  type: "type",
+  idempotencyKey: "idempotencyKey",
+  traceparent: "traceparent",
+} as const;

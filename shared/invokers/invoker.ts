@@ -1,0 +1,13 @@
+import type { BuiltFunction } from "../functions/manifest.ts";
+import type { BatchResponse, StreamEvent } from "../handler/stream-event.ts";
+
+/**
+ * Runs a function on a batch. The listener does not care where: in-process (`inline`), in a child
+ * process (`isolated`) or through the Lambda Invoke API (`lambda`). A rejection means the whole
+ * batch failed (every record is retried); a `batchItemFailures` answer fails only those records.
+ */
+export interface Invoker {
+  invoke(fn: BuiltFunction, event: StreamEvent): Promise<BatchResponse>;
+  /** Releases what the invoker holds (child processes, clients); idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,52 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { Redis } from "ioredis";
+import type { JobKeys } from "../redis/keys.ts";
+import { renewLease } from "../redis/scripts.ts";
+
+/** How long a worker name stays reserved without renewal. */
+export const LEASE_TTL_MS = 30_000;
+
+/**
+ * Reserves a stable consumer name (`<host>-<n>`, lowest free n) for a worker. A restarted worker
+ * gets its old name back and so re-reads its own pending entries at once instead of waiting for
+ * the visibility timeout; two processes on one host never share a name. The lease keys also tell
+ * `status` how many workers are alive.
+ */
+export class ConsumerLease {
+  readonly #token = randomUUID();
+  #name: string | undefined;
+
+  constructor(readonly redis: Redis, readonly keys: JobKeys, readonly host: string = hostname()) {}
+
+  get name(): string {
+    if (!this.#name) throw new Error("lease not acquired");
+    return this.#name;
+  }
+
+  /** Takes the lowest free name. */
+  async acquire(): Promise<string> {
+    for (let n = 0; ; n++) {
+      const name = `${this.host}-${n}`;
+      const reply = await this.redis.set(this.keys.consumerLease(name), this.#token, "PX", LEASE_TTL_MS, "NX");
+      if (reply === "OK") {
+        this.#name = name;
+        return name;
+      }
+    }
+  }
+
+  /** Extends the lease; false when another process took the name (this one was presumed dead). */
+  async renew(): Promise<boolean> {
+    if (!this.#name) return false;
+    const renewed = await renewLease.run<number>(this.redis, [this.keys.consumerLease(this.#name)], [this.#token, LEASE_TTL_MS]);
+    return renewed === 1;
+  }
+
+  /** Frees the name if still held. */
+  async release(): Promise<void> {
+    if (!this.#name) return;
+    const key = this.keys.consumerLease(this.#name);
+    if ((await this.redis.get(key)) === this.#token) await this.redis.del(key);
+  }
+}

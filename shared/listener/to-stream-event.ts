@@ -1,0 +1,40 @@
+import { createHash } from "node:crypto";
+import { RECORD_ATTRIBUTES, type StreamEvent, type StreamRecord } from "../handler/stream-event.ts";
+import type { JobEnvelope } from "../job/envelope.ts";
+
+/** A decoded stream entry ready to run, with its effective attempt number. */
+export interface RunnableJob {
+  entryId: string;
+  job: JobEnvelope;
+  attempt: number;
+}
+
+/** Builds the SQS-shaped event of a batch; `eventSourceARN` names the stream it came from. */
+export function toStreamEvent(stream: string, jobs: readonly RunnableJob[], receivedAt = Date.now()): StreamEvent {
+  return { Records: jobs.map((item) => toRecord(stream, item, receivedAt)) };
+}
+
+function toRecord(stream: string, { entryId, job, attempt }: RunnableJob, receivedAt: number): StreamRecord {
+  const messageAttributes: StreamRecord["messageAttributes"] = {
+    [RECORD_ATTRIBUTES.jobId]: { stringValue: job.jobId, dataType: "String" },
+    [RECORD_ATTRIBUTES.type]: { stringValue: job.type, dataType: "String" },
+  };
+  if (job.idempotencyKey !== undefined) messageAttributes[RECORD_ATTRIBUTES.idempotencyKey] = { stringValue: job.idempotencyKey, dataType: "String" };
+  if (job.traceparent !== undefined) messageAttributes[RECORD_ATTRIBUTES.traceparent] = { stringValue: job.traceparent, dataType: "String" };
+  return {
+    messageId: entryId,
+    receiptHandle: `${stream}/${entryId}`,
+    body: job.payload,
+    attributes: {
+      ApproximateReceiveCount: String(attempt),
+      SentTimestamp: String(job.enqueuedAt),
+      ApproximateFirstReceiveTimestamp: String(receivedAt),
+      SenderId: "backend-workers",
+    },
+    messageAttributes,
+    md5OfBody: createHash("md5").update(job.payload).digest("hex"),
+    eventSource: "redis:stream",
+    eventSourceARN: stream,
+    awsRegion: "local",
+  };
+}

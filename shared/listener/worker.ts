@@ -1,0 +1,182 @@
+import type { Redis } from "ioredis";
+import { errorMessage } from "../errors.ts";
+import type { BuiltFunction } from "../functions/manifest.ts";
+import type { Logger } from "../logging/logger.ts";
+import { GROUP, type JobKeys } from "../redis/keys.ts";
+import { claimPending, renewPending } from "../redis/scripts.ts";
+import type { BatchOutcome, BatchRunner, RawEntry } from "./batch-runner.ts";
+import { ConsumerLease, LEASE_TTL_MS } from "./consumer-lease.ts";
+import { ensureGroup } from "./ensure-group.ts";
+
+/** Options of {@link Worker}. */
+export interface WorkerOptions {
+  fn: BuiltFunction;
+  keys: JobKeys;
+  /** Shared, non-blocking connection for settles, claims and heartbeats. */
+  redis: Redis;
+  /** This worker's own connection: XREADGROUP BLOCK holds it while waiting. */
+  blocking: Redis;
+  runner: BatchRunner;
+  logger: Logger;
+  onBatch(outcome: BatchOutcome): void;
+}
+
+/**
+ * One consumer of a function's group: the unit of concurrency. It first re-runs its own pending
+ * entries (left by a previous life under the same name), then blocks on XREADGROUP for new ones
+ * and, every half visibility timeout, takes over entries a dead worker left pending (XAUTOCLAIM).
+ * While a batch runs, a heartbeat keeps its entries from being taken over.
+ */
+export class Worker {
+  readonly #o: WorkerOptions;
+  readonly #lease: ConsumerLease;
+  #stopping = false;
+  #blockingId: number | undefined;
+  #loop: Promise<void> | undefined;
+  #leaseTimer: NodeJS.Timeout | undefined;
+  #nextReclaimAt = 0;
+
+  constructor(options: WorkerOptions) {
+    this.#o = options;
+    this.#lease = new ConsumerLease(options.redis, options.keys);
+    // The id changes on every reconnect; CLIENT ID is queued before the next XREADGROUP.
+    const learnId = () => void options.blocking.client("ID").then((id) => (this.#blockingId = Number(id)), () => undefined);
+    options.blocking.on("ready", learnId);
+    if (options.blocking.status === "ready") learnId();
+  }
+
+  /** The job type this worker serves. */
+  get type(): string {
+    return this.#o.fn.type;
+  }
+
+  /** The consumer name, once started. */
+  get name(): string {
+    return this.#lease.name;
+  }
+
+  /** Reserves a name and starts the read loop; resolves once the worker is reading. */
+  async start(): Promise<void> {
+    await this.#lease.acquire();
+    this.#leaseTimer = setInterval(() => void this.#renewLease(), LEASE_TTL_MS / 3);
+    this.#leaseTimer.unref();
+    this.#loop = this.#run();
+  }
+
+  /**
+   * Stops reading and waits for the batch in flight (at most `graceMs`). What has not finished
+   * stays pending under this worker's name for the next one. Idempotent.
+   */
+  async stop(graceMs: number): Promise<void> {
+    if (!this.#stopping) {
+      this.#stopping = true;
+      await this.#unblock();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<"grace-over">((resolve) => (timer = setTimeout(() => resolve("grace-over"), graceMs)));
+    const result = await Promise.race([this.#loop ?? Promise.resolve(), graceOver]);
+    clearTimeout(timer);
+    if (result === "grace-over") this.#o.logger.warn({ worker: this.name }, "grace period over: in-flight jobs left pending for the next worker");
+    clearInterval(this.#leaseTimer);
+  }
+
+  /** Frees the worker's name (after the process has stopped using it). */
+  async release(): Promise<void> {
+    await this.#lease.release().catch(() => undefined);
+  }
+
+  async #run(): Promise<void> {
+    const { fn, logger } = this.#o;
+    try {
+      await ensureGroup(this.#o.redis, this.#o.keys.stream);
+      await this.#drainClaims("own", 0);
+      this.#nextReclaimAt = Date.now() + fn.visibilityTimeoutMs / 2;
+      while (!this.#stopping) {
+        if (Date.now() >= this.#nextReclaimAt) {
+          await this.#drainClaims("stale", fn.visibilityTimeoutMs);
+          this.#nextReclaimAt = Date.now() + fn.visibilityTimeoutMs / 2;
+        }
+        const entries = await this.#read();
+        if (entries.length > 0) await this.#runBatch(entries);
+      }
+    } catch (error) {
+      if (!this.#stopping) {
+        logger.error({ worker: this.name, err: errorMessage(error) }, "worker loop crashed; restarting it");
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        if (!this.#stopping) return this.#run();
+      }
+    }
+  }
+
+  /** XREADGROUP for new entries, blocking until some arrive or the next reclaim is due. */
+  async #read(): Promise<RawEntry[]> {
+    const { fn, keys, blocking, logger } = this.#o;
+    const blockMs = Math.max(1, Math.min(this.#nextReclaimAt - Date.now(), 5_000));
+    try {
+      const reply = (await blocking.xreadgroup("GROUP", GROUP, this.name, "COUNT", fn.batchSize, "BLOCK", blockMs, "STREAMS", keys.stream, ">")) as [string, RawEntry[]][] | null;
+      return reply?.[0]?.[1] ?? [];
+    } catch (error) {
+      if (this.#stopping) return [];
+      const message = errorMessage(error);
+      if (message.includes("NOGROUP")) {
+        // The group vanished (Redis restarted without persistence, or someone deleted it).
+        await ensureGroup(this.#o.redis, keys.stream);
+      } else {
+        logger.warn({ worker: this.name, err: message }, "reading the stream failed; retrying");
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return [];
+    }
+  }
+
+  /** Claims and runs entries batch by batch: this worker's own ("own") or idle ones ("stale"). */
+  async #drainClaims(mode: "own" | "stale", minIdleMs: number): Promise<void> {
+    const { fn, keys, redis } = this.#o;
+    let start = mode === "own" ? "-" : "0-0";
+    while (!this.#stopping) {
+      const [next, entries, counts] = await claimPending.run<[string, RawEntry[], number[]]>(redis, [keys.stream], [GROUP, this.name, mode, minIdleMs, fn.batchSize, start]);
+      if (entries.length > 0) {
+        this.#o.logger.info({ worker: this.name, mode, count: entries.length }, mode === "own" ? "re-running own pending jobs" : "took over jobs of a dead worker");
+        await this.#runBatch(entries, counts);
+      }
+      if (next === "0-0" || entries.length === 0) return;
+      start = next;
+    }
+  }
+
+  async #runBatch(entries: RawEntry[], deliveries?: number[]): Promise<void> {
+    const { fn, keys, redis, runner } = this.#o;
+    const ids = entries.map(([id]) => id);
+    const heartbeat = setInterval(() => {
+      renewPending.run(redis, [keys.stream], [GROUP, this.name, ...ids]).catch(() => undefined);
+    }, fn.visibilityTimeoutMs / 3);
+    try {
+      const outcome = await runner.run(entries, deliveries);
+      this.#o.onBatch(outcome);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  async #unblock(): Promise<void> {
+    // CLIENT UNBLOCK makes the pending XREADGROUP return as if it timed out, so the loop ends
+    // cleanly; closing the socket is the fallback.
+    if (this.#blockingId !== undefined) {
+      try {
+        await this.#o.redis.client("UNBLOCK", this.#blockingId);
+        return;
+      } catch {
+        // fall through
+      }
+    }
+    this.#o.blocking.disconnect();
+  }
+
+  async #renewLease(): Promise<void> {
+    try {
+      if (!(await this.#lease.renew())) this.#o.logger.warn({ worker: this.name }, "worker name lease taken by another process");
+    } catch {
+      // Redis is down: the connection logs it; the next renewal tries again.
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { pino, type Logger as PinoLogger } from "pino";
+import type { LogLevel } from "../config.ts";
+
+/** The logger every module takes; pino's, so child loggers and levels work as usual. */
+export type Logger = PinoLogger;
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  level: LogLevel;
+  /** A file to append to (the worker_log); undefined writes to stdout. */
+  file?: string;
+  name?: string;
+}
+
+/**
+ * Creates the process logger. No pino transport (they break when bundled and cost a thread):
+ * a plain asynchronous file destination, flushed on close. Secrets are redacted by path.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const redact = { paths: ["password", "*.password", "token", "*.token", "apiToken", "credentials", "*.credentials", "secret", "*.secret"], censor: "***" };
+  if (options.file === undefined) {
+    return pino({ level: options.level, name: options.name, redact }, pino.destination({ dest: 1, sync: false }));
+  }
+  mkdirSync(dirname(options.file), { recursive: true });
+  const destination = pino.destination({ dest: options.file, sync: false, mkdir: true });
+  return pino({ level: options.level, name: options.name, redact }, destination);
+}
+
+/** Flushes a logger's destination so nothing is lost on exit. */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
+}

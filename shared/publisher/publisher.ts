@@ -1,0 +1,154 @@
+import type { Redis } from "ioredis";
+import type { Config } from "../config.ts";
+import { errorMessage } from "../errors.ts";
+import { summarizeIssues } from "../handler/validation.ts";
+import { envelopeFields, newEnvelope, PublishError, type JobEnvelope } from "../job/envelope.ts";
+import { findFunction, type FunctionManifest } from "../functions/manifest.ts";
+import { loadSchemaModule, type SchemaModule } from "../functions/function-module.ts";
+import { jobKeys } from "../redis/keys.ts";
+import { createRedisKeyValueStore } from "../redis/redis-key-value-store.ts";
+import { publishIdempotent } from "../redis/scripts.ts";
+
+/** Largest payload accepted, as JSON text. Bigger data belongs in storage the payload points to. */
+export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+/** Options of one publish. */
+export interface PublishOptions {
+  /** Run no earlier than this many ms from now. */
+  delayMs?: number;
+  /** Publish at most once per key within `idempotencyWindowMs`; later calls get the first job's id. */
+  idempotencyKey?: string;
+  idempotencyWindowMs?: number;
+  traceparent?: string;
+}
+
+/** The outcome of a publish. */
+export interface PublishResult {
+  jobId: string;
+  /** True when an earlier publish with the same idempotency key already added this job. */
+  duplicate: boolean;
+}
+
+/** Options of {@link Publisher}. */
+export interface PublisherOptions {
+  redis: Redis;
+  manifest: FunctionManifest;
+  config: Config;
+}
+
+const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
+
+/**
+ * Adds jobs to their function's stream. A payload is validated against the function's schema
+ * (from its small schema bundle) before anything is written: an unknown type or an invalid
+ * payload is a {@link PublishError} and nothing is added. A Redis failure rejects the promise;
+ * it is never swallowed (Tuleap only logged lost enqueues).
+ */
+export class Publisher {
+  readonly #redis: Redis;
+  readonly #manifest: FunctionManifest;
+  readonly #config: Config;
+  readonly #schemas = new Map<string, SchemaModule>();
+
+  constructor(options: PublisherOptions) {
+    this.#redis = options.redis;
+    this.#manifest = options.manifest;
+    this.#config = options.config;
+  }
+
+  /** The job types this publisher knows. */
+  get types(): string[] {
+    return this.#manifest.functions.map((fn) => fn.type);
+  }
+
+  /** Validates and adds one job; resolves with its id once Redis has stored it. */
+  async publish(type: string, payload: unknown, options: PublishOptions = {}): Promise<PublishResult> {
+    const job = await this.#prepare(type, payload, options);
+    const keys = jobKeys(this.#config.keyPrefix, type);
+    const due = options.delayMs && options.delayMs > 0 ? Date.now() + options.delayMs : 0;
+    try {
+      if (options.idempotencyKey !== undefined) {
+        const [jobId, added] = await publishIdempotent.run<[string, number]>(
+          this.#redis,
+          [keys.stream, keys.idempotency(options.idempotencyKey), keys.delayed],
+          [options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS, job.jobId, due, JSON.stringify(envelopeFields(job)), ...envelopeFields(job)],
+        );
+        return { jobId, duplicate: added === 0 };
+      }
+      if (due > 0) await this.#redis.zadd(keys.delayed, due, JSON.stringify(envelopeFields(job)));
+      else await this.#redis.xadd(keys.stream, "*", ...envelopeFields(job));
+      return { jobId: job.jobId, duplicate: false };
+    } catch (error) {
+      throw storeFailed(type, error);
+    }
+  }
+
+  /**
+   * Validates every payload first, then adds them all in one pipeline. Any invalid payload
+   * rejects the whole batch before anything is written. Resolves with the job ids in order.
+   */
+  async publishBatch(type: string, payloads: readonly unknown[], options: Pick<PublishOptions, "traceparent"> = {}): Promise<string[]> {
+    const jobs: JobEnvelope[] = [];
+    for (const [index, payload] of payloads.entries()) {
+      try {
+        jobs.push(await this.#prepare(type, payload, options));
+      } catch (error) {
+        if (error instanceof PublishError) throw new PublishError(error.code, `item ${index}: ${error.message}`, { ...error.details, index });
+        throw error;
+      }
+    }
+    const { stream } = jobKeys(this.#config.keyPrefix, type);
+    const pipeline = this.#redis.pipeline();
+    for (const job of jobs) pipeline.xadd(stream, "*", ...envelopeFields(job));
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await pipeline.exec();
+    } catch (error) {
+      throw storeFailed(type, error);
+    }
+    const failed = (results ?? []).findIndex(([error]) => error !== null);
+    if (results === null || failed >= 0) {
+      const stored = results === null ? 0 : results.filter(([error]) => error === null).length;
+      throw new PublishError("STORE_FAILED", `Redis did not store every ${type} job: ${stored} of ${jobs.length} stored`, {
+        stored: jobs.filter((_, i) => results?.[i]?.[0] === null).map((job) => job.jobId),
+      });
+    }
+    return jobs.map((job) => job.jobId);
+  }
+
+  async #prepare(type: string, payload: unknown, options: PublishOptions): Promise<JobEnvelope> {
+    let fn;
+    try {
+      fn = findFunction(this.#manifest, type);
+    } catch (error) {
+      throw new PublishError("UNKNOWN_JOB_TYPE", errorMessage(error), { type });
+    }
+    const module = this.#schemaModule(fn.type, fn.schemaBundle);
+    const parsed = module.schema.safeParse(payload);
+    if (!parsed.success) throw new PublishError("INVALID_PAYLOAD", `invalid ${type} payload: ${summarizeIssues(parsed.error)}`, { type, issues: parsed.error.issues });
+    const job = newEnvelope(fn.type, "", { idempotencyKey: options.idempotencyKey, traceparent: options.traceparent });
+    let stored: unknown = payload;
+    if (module.beforePublish) {
+      const kv = createRedisKeyValueStore(this.#redis, this.#config.keyPrefix, fn.type);
+      stored = await module.beforePublish(parsed.data, { jobId: job.jobId, config: this.#config, kv });
+    }
+    job.payload = JSON.stringify(stored);
+    if (Buffer.byteLength(job.payload) > MAX_PAYLOAD_BYTES) {
+      throw new PublishError("PAYLOAD_TOO_LARGE", `${type} payload is ${Buffer.byteLength(job.payload)} bytes; the limit is ${MAX_PAYLOAD_BYTES}`, { type });
+    }
+    return job;
+  }
+
+  #schemaModule(type: string, path: string): SchemaModule {
+    let module = this.#schemas.get(type);
+    if (!module) {
+      module = loadSchemaModule(path);
+      this.#schemas.set(type, module);
+    }
+    return module;
+  }
+}
+
+function storeFailed(type: string, error: unknown): PublishError {
+  return new PublishError("STORE_FAILED", `could not store the ${type} job in Redis: ${errorMessage(error)}`, { type }, error);
+}
