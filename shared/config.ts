@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { BackendWorkersError } from "./errors.ts";
 
@@ -108,11 +108,12 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
   if (!/^[A-Za-z0-9_.-]+$/.test(keyPrefix)) {
     throw new ConfigError("REDIS_KEY_PREFIX", "may only hold letters, digits, '_', '.' and '-'");
   }
-  const secretsKey = env.SECRETS_KEY?.trim() || undefined;
+  const varDir = resolve(env.VAR_DIR?.trim() || "var");
+  // Without SECRETS_KEY, the key the embedded default generated under var/ is used (if any).
+  const secretsKey = env.SECRETS_KEY?.trim() || readEmbeddedSecretsKey(varDir);
   if (secretsKey !== undefined && decodeKey(secretsKey) === undefined) {
     throw new ConfigError("SECRETS_KEY", "must be 32 bytes written as 64 hex digits or base64");
   }
-  const varDir = resolve(env.VAR_DIR?.trim() || "var");
   return {
     redisUrl: redisUrl(env),
     workers: positiveInt(env, "BACKEND_WORKERS", 2, 1, 1000),
@@ -138,6 +139,16 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
 export function decodeKey(text: string): Buffer | undefined {
   const buffer = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, "hex") : Buffer.from(text, "base64");
   return buffer.length === 32 ? buffer : undefined;
+}
+
+/** Where the embedded default keeps its generated secrets key. */
+export function embeddedSecretsKeyFile(varDir: string): string {
+  return resolve(varDir, "secrets.key");
+}
+
+function readEmbeddedSecretsKey(varDir: string): string | undefined {
+  const file = embeddedSecretsKeyFile(varDir);
+  return existsSync(file) ? readFileSync(file, "utf8").trim() || undefined : undefined;
 }
 
 function readProcessEnv(): Env {

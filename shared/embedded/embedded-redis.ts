@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { embeddedSecretsKeyFile } from "../config.ts";
 import { BackendWorkersError } from "../errors.ts";
 
 /** A running embedded Redis. */
@@ -37,6 +38,10 @@ export async function startEmbeddedRedis(varDir: string): Promise<EmbeddedRedis>
   if (!existsSync(p.password)) writeFileSync(p.password, randomBytes(32).toString("hex"), { mode: 0o600 });
   chmodSync(p.password, 0o600);
   const password = readFileSync(p.password, "utf8").trim();
+
+  // The embedded default also owns a secrets key (Jira credentials are stored encrypted with it).
+  const keyFile = embeddedSecretsKeyFile(varDir);
+  if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString("hex"), { mode: 0o600 });
 
   const running = await findEmbeddedRedis(varDir);
   if (running) return running;
