@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+
+/** The repository root, where bin/backend-workers.mjs lives. */
+export const ROOT = join(import.meta.dirname, "..", "..");
+
+/** Environment for a CLI child: only what the test gives plus PATH/HOME, never the parent's REDIS_URL. */
+export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: "", ...env };
+}
+
+/** Result of a finished CLI run. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `backend-workers <args>` to completion. */
+export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, "bin", "backend-workers.mjs"), ...args], { cwd: ROOT, env: cliEnv(env) });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
+}
+
+/** A long-running CLI process (start / worker) with its output collected. */
+export interface CliProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+}
+
+/** Spawns a long-running `backend-workers <args>`. */
+export function spawnCli(args: string[], env: Record<string, string>): CliProcess {
+  const child = spawn(process.execPath, [join(ROOT, "bin", "backend-workers.mjs"), ...args], { cwd: ROOT, env: cliEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output += chunk));
+  child.stderr?.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
