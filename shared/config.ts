@@ -167,3 +167,11 @@ export function redactUrl(url: string): string {
     return "<invalid url>";
   }
 }
+
+/**
+ * The environment for a child process that runs a function bundle on its own (the isolated
+ * invoker): this process's environment with the values resolved here (e.g. the embedded Redis URL).
+ */
+export function childProcessEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}

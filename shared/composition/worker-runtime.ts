@@ -1,8 +1,9 @@
 import type { Redis } from "ioredis";
-import type { Config } from "../config.ts";
+import { childProcessEnv, type Config } from "../config.ts";
 import { createFunctionDeps, type FunctionDepsScope } from "./function-deps.ts";
 import type { BuiltFunction, FunctionManifest } from "../functions/manifest.ts";
 import { createInlineInvoker } from "../invokers/inline-invoker.ts";
+import { createIsolatedInvoker } from "../invokers/isolated-invoker.ts";
 import type { Invoker } from "../invokers/invoker.ts";
 import type { BatchOutcome } from "../listener/batch-runner.ts";
 import { Listener } from "../listener/listener.ts";
@@ -49,8 +50,18 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
     return scope.deps;
   };
   const inline = createInlineInvoker({ logger, depsFor });
+  let isolated: Invoker | undefined;
   const invokerFor = (fn: BuiltFunction): Invoker => {
     if (fn.invoker === "inline") return inline;
+    if (fn.invoker === "isolated" && !options.invokers?.isolated) {
+      isolated ??= createIsolatedInvoker({
+        logger,
+        logFile: config.logFile,
+        // The children wire their own ports from the environment: hand them the resolved Redis.
+        env: childProcessEnv({ REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: config.keyPrefix, VAR_DIR: config.varDir, LOG_LEVEL: config.logLevel }),
+      });
+      return isolated;
+    }
     const invoker = options.invokers?.[fn.invoker];
     if (!invoker) {
       logger.warn({ fn: fn.name, invoker: fn.invoker }, "invoker not available in this process; running the function inline");
@@ -78,6 +89,7 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
       stopping ??= (async () => {
         await listener.stop(graceMs);
         await inline.close();
+        await isolated?.close();
         for (const invoker of Object.values(options.invokers ?? {})) await invoker?.close().catch(() => undefined);
         for (const scope of scopes.values()) await scope.dispose().catch(() => undefined);
         await redis.quit().catch(() => redis.disconnect());

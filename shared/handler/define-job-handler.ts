@@ -46,6 +46,8 @@ export interface InvocationHost {
 export interface HandlerContext {
   backendWorkers?: InvocationHost;
   getRemainingTimeInMillis?: () => number;
+  /** Per-job timeout set by an out-of-process host (the isolated invoker), from serverless.yml. */
+  recordTimeoutMs?: number;
   functionName?: string;
   awsRequestId?: string;
 }
@@ -78,7 +80,8 @@ export function defineJobHandler<S extends z.ZodType>(definition: JobHandlerDefi
       standalone = { scope, host: { deps: scope.deps, logger, timeoutMs: definition.timeoutMs ?? DEFAULT_TIMEOUT_MS } };
     }
     const remaining = context.getRemainingTimeInMillis?.();
-    return remaining === undefined ? standalone.host : { ...standalone.host, timeoutMs: Math.min(standalone.host.timeoutMs, remaining) };
+    const timeoutMs = Math.min(standalone.host.timeoutMs, context.recordTimeoutMs ?? Infinity, remaining ?? Infinity);
+    return timeoutMs === standalone.host.timeoutMs ? standalone.host : { ...standalone.host, timeoutMs };
   };
 
   const handler = async (event: StreamEvent, context: HandlerContext = {}): Promise<BatchResponse> => {
