@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, type Config } from "../config.ts";
 import { errorCode, errorMessage } from "../errors.ts";
+import { registerDlqCommands } from "./commands/dlq.ts";
 import { runPublish } from "./commands/publish.ts";
 import { runStart } from "./commands/start.ts";
 import { runStatus } from "./commands/status.ts";
@@ -56,6 +57,8 @@ program
     for (const [file, bytes] of Object.entries(report.sizes).sort()) process.stdout.write(`${file}\t${(bytes / 1024).toFixed(1)} KiB\n`);
     process.stdout.write(`built ${report.manifest.functions.length} function(s) into ${config().distDir}\n`);
   });
+
+registerDlqCommands(program, config);
 
 function nonNegativeInt(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
