@@ -34,6 +34,8 @@ export interface PublisherOptions {
   redis: Redis;
   manifest: FunctionManifest;
   config: Config;
+  /** Called once Redis has stored new jobs (metrics count `enqueued`); not for idempotent duplicates. Must not throw. */
+  onPublished?(type: string, count: number): void;
 }
 
 const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
@@ -48,12 +50,14 @@ export class Publisher {
   readonly #redis: Redis;
   readonly #manifest: FunctionManifest;
   readonly #config: Config;
+  readonly #onPublished: ((type: string, count: number) => void) | undefined;
   readonly #schemas = new Map<string, SchemaModule>();
 
   constructor(options: PublisherOptions) {
     this.#redis = options.redis;
     this.#manifest = options.manifest;
     this.#config = options.config;
+    this.#onPublished = options.onPublished;
   }
 
   /** The job types this publisher knows. */
@@ -73,10 +77,12 @@ export class Publisher {
           [keys.stream, keys.idempotency(options.idempotencyKey), keys.delayed],
           [options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS, job.jobId, due, JSON.stringify(envelopeFields(job)), ...envelopeFields(job)],
         );
+        if (added !== 0) this.#onPublished?.(job.type, 1);
         return { jobId, duplicate: added === 0 };
       }
       if (due > 0) await this.#redis.zadd(keys.delayed, due, JSON.stringify(envelopeFields(job)));
       else await this.#redis.xadd(keys.stream, "*", ...envelopeFields(job));
+      this.#onPublished?.(job.type, 1);
       return { jobId: job.jobId, duplicate: false };
     } catch (error) {
       throw storeFailed(type, error);
@@ -113,6 +119,7 @@ export class Publisher {
         stored: jobs.filter((_, i) => results?.[i]?.[0] === null).map((job) => job.jobId),
       });
     }
+    if (jobs[0]) this.#onPublished?.(jobs[0].type, jobs.length);
     return jobs.map((job) => job.jobId);
   }
 

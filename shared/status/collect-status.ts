@@ -8,6 +8,8 @@ export interface FunctionStatus {
   stream: string;
   /** Jobs in the stream not yet delivered to any worker. */
   backlog: number;
+  /** Age of the oldest job not yet delivered, in ms (0 when none): how far the workers lag behind. */
+  oldestWaitingAgeMs: number;
   /** Delivered, not yet settled (running, or left by a dead worker). */
   pending: number;
   /** Age of the oldest pending job in ms (0 when none): the oldest, not the newest. */
@@ -26,58 +28,93 @@ export interface StatusDocument {
   functions: FunctionStatus[];
 }
 
-/** Reads every gauge of every function in one pipelined round trip (plus a lease SCAN). */
+type Reply = [Error | null, unknown][] | null;
+
+/**
+ * Reads every gauge of every function in two pipelined round trips, whatever the number of
+ * functions: first the stream, group, pending summary, consumers, dead letters and delayed set;
+ * then the name leases of the group's consumers and the first undelivered entry. Workers alive are
+ * counted from the group's consumer names (a consumer name is its lease name), not by scanning
+ * the keyspace, so a scrape stays cheap on a big Redis.
+ */
 export async function collectStatus(redis: Redis, manifest: FunctionManifest, prefix: string, now = Date.now()): Promise<StatusDocument> {
-  const functions = await Promise.all(
-    manifest.functions.map(async (fn): Promise<FunctionStatus> => {
-      const keys = jobKeys(prefix, fn.type);
-      const results = await redis
-        .pipeline()
-        .xlen(keys.stream)
-        .xinfo("GROUPS", keys.stream)
-        .xpending(keys.stream, GROUP)
-        .xlen(keys.dlq)
-        .zcard(keys.delayed)
-        .exec();
-      const value = (i: number): unknown => (results?.[i]?.[0] ? undefined : results?.[i]?.[1]);
-      const length = Number(value(0) ?? 0);
-      const group = ((value(1) as unknown[][] | undefined) ?? []).map(flatToObject).find((g) => g.name === GROUP);
-      const summary = value(2) as [number, string | null, string | null, unknown] | undefined;
-      const pending = Number(summary?.[0] ?? 0);
-      const oldest = summary?.[1] ? Number(summary[1].split("-")[0]) : undefined;
-      // Acked entries are deleted, so the stream holds exactly the pending and the undelivered ones;
-      // Redis's own `lag` is used when it can compute one.
-      const lag = group?.lag;
-      const backlog = typeof lag === "number" || (typeof lag === "string" && lag !== "") ? Number(lag) : Math.max(0, length - pending);
+  const functions = manifest.functions.map((fn) => ({ type: fn.type, keys: jobKeys(prefix, fn.type) }));
+  const first = redis.pipeline();
+  for (const { keys } of functions) {
+    first.xlen(keys.stream).xinfo("GROUPS", keys.stream).xpending(keys.stream, GROUP).xlen(keys.dlq).zcard(keys.delayed).xinfo("CONSUMERS", keys.stream, GROUP);
+  }
+  const firstReplies = await first.exec();
+  const PER_FUNCTION = 6;
+  const reads = functions.map(({ type, keys }, index) => {
+    const value = (i: number) => replyValue(firstReplies, index * PER_FUNCTION + i);
+    const length = Number(requiredValue(firstReplies, index * PER_FUNCTION));
+    const group = ((value(1) as unknown[][] | undefined) ?? []).map(flatToObject).find((g) => g.name === GROUP);
+    const summary = value(2) as [number, string | null, string | null, unknown] | undefined;
+    const consumerNames = ((value(5) as unknown[][] | undefined) ?? []).map((flat) => String(flatToObject(flat).name));
+    return { type, keys, length, group, summary, consumerNames, deadLetters: Number(requiredValue(firstReplies, index * PER_FUNCTION + 3)), delayed: Number(requiredValue(firstReplies, index * PER_FUNCTION + 4)) };
+  });
+
+  const second = redis.pipeline();
+  for (const { keys, group, consumerNames } of reads) {
+    if (consumerNames.length > 0) second.exists(...consumerNames.map((name) => keys.consumerLease(name)));
+    else second.echo("0");
+    // Acked entries are deleted, so the first entry after the group's cursor is the oldest job no worker has seen.
+    const cursor = typeof group?.["last-delivered-id"] === "string" ? `(${group["last-delivered-id"]}` : "-";
+    second.xrange(keys.stream, cursor, "+", "COUNT", 1);
+  }
+  const secondReplies = await second.exec();
+
+  return {
+    at: new Date(now).toISOString(),
+    functions: reads.map((read, index): FunctionStatus => {
+      const pending = Number(read.summary?.[0] ?? 0);
+      const oldestPendingId = pending > 0 ? read.summary?.[1] : undefined;
+      const firstWaiting = (replyValue(secondReplies, index * 2 + 1) as [string, string[]][] | undefined)?.[0]?.[0];
+      // Redis's own `lag` is used when it can compute one; otherwise every stream entry is either pending or waiting.
+      const lag = read.group?.lag;
+      const backlog = typeof lag === "number" || (typeof lag === "string" && lag !== "") ? Number(lag) : Math.max(0, read.length - pending);
       return {
-        type: fn.type,
-        stream: keys.stream,
-        backlog: group ? backlog : length,
+        type: read.type,
+        stream: read.keys.stream,
+        backlog: read.group ? backlog : read.length,
+        oldestWaitingAgeMs: ageOfEntry(firstWaiting, now),
         pending,
-        oldestPendingAgeMs: oldest === undefined ? 0 : Math.max(0, now - oldest),
-        consumers: Number(group?.consumers ?? 0),
-        workersAlive: await countLeases(redis, keys.consumerLeasePattern),
-        deadLetters: Number(value(3) ?? 0),
-        delayed: Number(value(4) ?? 0),
+        oldestPendingAgeMs: ageOfEntry(oldestPendingId ?? undefined, now),
+        consumers: Number(read.group?.consumers ?? 0),
+        workersAlive: Number(requiredValue(secondReplies, index * 2)),
+        deadLetters: read.deadLetters,
+        delayed: read.delayed,
       };
     }),
-  );
-  return { at: new Date(now).toISOString(), functions };
+  };
+}
+
+/** A pipeline reply's value, or undefined when that command failed (e.g. no stream yet). */
+function replyValue(replies: Reply, index: number): unknown {
+  const reply = replies?.[index];
+  return !reply || reply[0] ? undefined : reply[1];
+}
+
+/**
+ * The value of a command that cannot fail on missing keys (XLEN, ZCARD, EXISTS): an error there
+ * means Redis itself failed, and a status made of zeros would be a lie, so it is thrown.
+ */
+function requiredValue(replies: Reply, index: number): unknown {
+  const reply = replies?.[index];
+  if (!reply) throw new Error("Redis returned no reply");
+  if (reply[0]) throw reply[0];
+  return reply[1];
+}
+
+/** Stream ids start with the ms time the entry was added: the age needs no extra read. */
+function ageOfEntry(id: string | undefined, now: number): number {
+  if (!id) return 0;
+  const addedAt = Number(id.split("-")[0]);
+  return Number.isFinite(addedAt) ? Math.max(0, now - addedAt) : 0;
 }
 
 function flatToObject(flat: unknown[]): Record<string, unknown> {
   const object: Record<string, unknown> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) object[String(flat[i])] = flat[i + 1];
   return object;
-}
-
-async function countLeases(redis: Redis, pattern: string): Promise<number> {
-  let cursor = "0";
-  let count = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    cursor = next;
-    count += keys.length;
-  } while (cursor !== "0");
-  return count;
 }
