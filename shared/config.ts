@@ -36,6 +36,12 @@ export interface Config {
   /** Key that encrypts secrets stored beside jobs (Jira credentials), 32 bytes as hex or base64. */
   secretsKey: string | undefined;
   importDir: string;
+  /** The Lambda API the `lambda` invoker calls (serverless-offline's); undefined means AWS. */
+  lambdaEndpoint: string | undefined;
+  /** AWS region of the Lambda functions (same default as serverless.yml). */
+  awsRegion: string;
+  /** Deployed names are `<prefix><function>`; osls names them `<service>-<stage>-<function>`. */
+  lambdaFunctionPrefix: string;
 }
 
 /** The error of a bad environment variable; its message is the one line printed at start. */
@@ -132,7 +138,17 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
     shutdownGraceMs: positiveInt(env, "SHUTDOWN_GRACE_MS", 30_000, 0),
     secretsKey,
     importDir: resolve(env.IMPORT_DIR?.trim() || resolve(varDir, "imports")),
+    lambdaEndpoint: optionalUrl(env, "LAMBDA_ENDPOINT", ["http:", "https:"]),
+    awsRegion: env.AWS_REGION?.trim() || "eu-west-1",
+    lambdaFunctionPrefix: lambdaFunctionPrefix(env),
   };
+}
+
+function lambdaFunctionPrefix(env: Env): string {
+  const prefix = env.LAMBDA_FUNCTION_PREFIX?.trim() ?? "backend-workers-dev-";
+  // Lambda function names are letters, digits, '-' and '_'.
+  if (!/^[A-Za-z0-9_-]*$/.test(prefix)) throw new ConfigError("LAMBDA_FUNCTION_PREFIX", "may only hold letters, digits, '-' and '_'");
+  return prefix;
 }
 
 /** Decodes a 32-byte key given as hex or base64; undefined when it is neither. */

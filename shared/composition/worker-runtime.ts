@@ -5,6 +5,7 @@ import type { BuiltFunction, FunctionManifest } from "../functions/manifest.ts";
 import { createInlineInvoker } from "../invokers/inline-invoker.ts";
 import { createIsolatedInvoker } from "../invokers/isolated-invoker.ts";
 import type { Invoker } from "../invokers/invoker.ts";
+import { createLambdaInvoker } from "../invokers/lambda-invoker.ts";
 import type { BatchOutcome } from "../listener/batch-runner.ts";
 import { Listener } from "../listener/listener.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -51,6 +52,7 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
   };
   const inline = createInlineInvoker({ logger, depsFor });
   let isolated: Invoker | undefined;
+  let lambda: Invoker | undefined;
   const invokerFor = (fn: BuiltFunction): Invoker => {
     if (fn.invoker === "inline") return inline;
     if (fn.invoker === "isolated" && !options.invokers?.isolated) {
@@ -61,6 +63,10 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
         env: childProcessEnv({ REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: config.keyPrefix, VAR_DIR: config.varDir, LOG_LEVEL: config.logLevel }),
       });
       return isolated;
+    }
+    if (fn.invoker === "lambda" && !options.invokers?.lambda) {
+      lambda ??= createLambdaInvoker({ logger, region: config.awsRegion, endpoint: config.lambdaEndpoint, functionPrefix: config.lambdaFunctionPrefix });
+      return lambda;
     }
     const invoker = options.invokers?.[fn.invoker];
     if (!invoker) {
@@ -90,6 +96,7 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
         await listener.stop(graceMs);
         await inline.close();
         await isolated?.close();
+        await lambda?.close();
         for (const invoker of Object.values(options.invokers ?? {})) await invoker?.close().catch(() => undefined);
         for (const scope of scopes.values()) await scope.dispose().catch(() => undefined);
         await redis.quit().catch(() => redis.disconnect());
