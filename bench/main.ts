@@ -1,0 +1,247 @@
+/**
+ * `npm run bench`: this project vs BullMQ vs a bare ioredis consumer-group loop, on one private
+ * redis-server started here. Several rounds, systems interleaved, medians with min–max; writes
+ * bench/results/latest.json and prints a markdown table. Options: --rounds N, --quick.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { Queue, Worker as BullWorker } from "bullmq";
+import { startWorkers } from "../shared/composition/worker-runtime.ts";
+import { loadConfig } from "../shared/config.ts";
+import { buildFunctions } from "../shared/functions/build-functions.ts";
+import { redisStreamEventSchema, toFunctionDefinition } from "../shared/functions/function-definition.ts";
+import { type FunctionManifest } from "../shared/functions/manifest.ts";
+import { createLogger } from "../shared/logging/logger.ts";
+import { Publisher } from "../shared/publisher/publisher.ts";
+import { jobKeys } from "../shared/redis/keys.ts";
+import { startRedisServer } from "../test/helpers/redis-server.ts";
+import { spawnCli } from "../test/helpers/cli.ts";
+import { bare, benchPayload, connect } from "./systems.ts";
+import { formatSummary, percentile, summarize, type Summary } from "./stats.ts";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const rounds = Number(args[args.indexOf("--rounds") + 1]) || (quick ? 1 : 3);
+const N = quick ? 20_000 : 100_000;
+const BULL_N = quick ? 5_000 : 20_000;
+const MEMORY_N = quick ? 100_000 : 1_000_000;
+const WORKER_COUNTS = [1, 10, 100];
+const BATCH = 100;
+
+const server = await startRedisServer({ appendonly: false });
+const url = server.url;
+const admin = connect(url);
+const distDir = mkdtempSync(join(tmpdir(), "bw-bench-dist-"));
+const definition = toFunctionDefinition("noop", 60, 256, redisStreamEventSchema.parse({ batchSize: BATCH, maximumRetryAttempts: 3 }));
+const { manifest } = await buildFunctions({ definitions: [definition], functionsDir: join(import.meta.dirname, "functions"), outDir: distDir });
+const builtManifest: FunctionManifest = JSON.parse(readFileSync(join(distDir, "manifest.json"), "utf8"));
+builtManifest.functions = builtManifest.functions.map((fn) => ({ ...fn, bundle: join(distDir, fn.bundle), schemaBundle: join(distDir, fn.schemaBundle) }));
+const varDir = mkdtempSync(join(tmpdir(), "bw-bench-var-"));
+const silent = createLogger({ level: "silent" });
+const sink = globalThis as { __bwBenchLatencies?: number[] };
+
+const bwConfig = (workers: number, env: Record<string, string> = {}) => loadConfig({ REDIS_URL: url, BACKEND_WORKERS: String(workers), VAR_DIR: varDir, LOG_LEVEL: "silent", ...env });
+const flush = () => admin.flushall();
+const waitUntil = async (check: () => boolean | Promise<boolean>) => {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 2));
+};
+
+// ---- publish ---------------------------------------------------------------------------------
+async function publishBw(): Promise<number> {
+  await flush();
+  const publisher = new Publisher({ redis: admin, manifest: builtManifest, config: bwConfig(1) });
+  const started = performance.now();
+  for (let start = 0; start < N; start += BATCH) await publisher.publishBatch("noop", Array.from({ length: BATCH }, (_, i) => benchPayload(start + i)));
+  return N / ((performance.now() - started) / 1000);
+}
+async function publishBare(): Promise<number> {
+  await flush();
+  const started = performance.now();
+  await bare.publish(admin, "bare:jobs", N, BATCH);
+  return N / ((performance.now() - started) / 1000);
+}
+async function publishBull(): Promise<number> {
+  await flush();
+  const queue = new Queue("bench", { connection: connect(url) });
+  const started = performance.now();
+  for (let start = 0; start < BULL_N; start += BATCH) await queue.addBulk(Array.from({ length: BATCH }, (_, i) => ({ name: "noop", data: benchPayload(start + i), opts: { removeOnComplete: true } })));
+  const rate = BULL_N / ((performance.now() - started) / 1000);
+  await queue.close();
+  return rate;
+}
+
+// ---- drain -----------------------------------------------------------------------------------
+async function drainBw(workers: number, env: Record<string, string> = {}, n = N): Promise<number> {
+  await flush();
+  const config = bwConfig(workers, env);
+  const publisher = new Publisher({ redis: admin, manifest: builtManifest, config });
+  for (let start = 0; start < n; start += 1000) await publisher.publishBatch("noop", Array.from({ length: Math.min(1000, n - start) }, (_, i) => benchPayload(start + i)));
+  let done = 0;
+  const logger = env.LOG_LEVEL ? createLogger({ level: config.logLevel, file: join(varDir, "bench.log") }) : silent;
+  const started = performance.now();
+  const runtime = await startWorkers({ config, logger, manifest: builtManifest, redisUrl: url, onBatch: (outcome) => (done += outcome.done) });
+  await waitUntil(() => done >= n);
+  const rate = n / ((performance.now() - started) / 1000);
+  await runtime.stop(1000);
+  return rate;
+}
+async function drainBare(workers: number): Promise<number> {
+  await flush();
+  await bare.publish(admin, "bare:jobs", N, 1000);
+  let done = 0;
+  const started = performance.now();
+  const consumer = bare.consume(url, "bare:jobs", workers, BATCH, () => done++);
+  await waitUntil(() => done >= N);
+  const rate = N / ((performance.now() - started) / 1000);
+  await consumer.stop();
+  return rate;
+}
+async function drainBull(workers: number): Promise<number> {
+  await flush();
+  const queue = new Queue("bench", { connection: connect(url) });
+  for (let start = 0; start < BULL_N; start += 1000) await queue.addBulk(Array.from({ length: 1000 }, (_, i) => ({ name: "noop", data: benchPayload(start + i), opts: { removeOnComplete: true } })));
+  let done = 0;
+  const started = performance.now();
+  const worker = new BullWorker("bench", async () => undefined, { connection: connect(url), concurrency: workers });
+  worker.on("completed", () => done++);
+  await waitUntil(() => done >= BULL_N);
+  const rate = BULL_N / ((performance.now() - started) / 1000);
+  await worker.close();
+  await queue.close();
+  return rate;
+}
+
+// ---- latency: publish -> function start at 1,000 jobs/s for 5 s -----------------------------
+const LATENCY_MS = quick ? 2000 : 5000;
+async function paced(publishOne: (i: number) => Promise<unknown>): Promise<void> {
+  const started = performance.now();
+  let sent = 0;
+  while (performance.now() - started < LATENCY_MS) {
+    const due = Math.floor(performance.now() - started);
+    while (sent < due) void publishOne(sent++);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+async function latencyBw(): Promise<number[]> {
+  await flush();
+  const config = bwConfig(10);
+  const publisher = new Publisher({ redis: admin, manifest: builtManifest, config });
+  const runtime = await startWorkers({ config, logger: silent, manifest: builtManifest, redisUrl: url });
+  sink.__bwBenchLatencies = [];
+  await paced((i) => publisher.publish("noop", benchPayload(i, performance.now())));
+  await waitUntil(() => (sink.__bwBenchLatencies?.length ?? 0) >= LATENCY_MS - 1);
+  const samples = sink.__bwBenchLatencies;
+  sink.__bwBenchLatencies = undefined;
+  await runtime.stop(1000);
+  return samples;
+}
+async function latencyBare(): Promise<number[]> {
+  await flush();
+  const samples: number[] = [];
+  const consumer = bare.consume(url, "bare:jobs", 10, BATCH, (payload) => samples.push(performance.now() - (JSON.parse(payload) as { t: number }).t));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await paced((i) => admin.xadd("bare:jobs", "*", "type", "noop", "payload", JSON.stringify(benchPayload(i, performance.now()))));
+  await waitUntil(() => samples.length >= LATENCY_MS - 1);
+  await consumer.stop();
+  return samples;
+}
+async function latencyBull(): Promise<number[]> {
+  await flush();
+  const samples: number[] = [];
+  const queue = new Queue("bench", { connection: connect(url) });
+  const worker = new BullWorker("bench", async (job) => void samples.push(performance.now() - (job.data as { t: number }).t), { connection: connect(url), concurrency: 10 });
+  await worker.waitUntilReady();
+  await paced((i) => queue.add("noop", benchPayload(i, performance.now()), { removeOnComplete: true }));
+  await waitUntil(() => samples.length >= LATENCY_MS - 1);
+  await worker.close();
+  await queue.close();
+  return samples;
+}
+
+// ---- memory: drain 1,000,000 jobs in a worker process ---------------------------------------
+async function memory(): Promise<{ peakRssMb: number; rate: number }> {
+  await flush();
+  const config = bwConfig(10);
+  const publisher = new Publisher({ redis: admin, manifest: builtManifest, config });
+  for (let start = 0; start < MEMORY_N; start += 1000) await publisher.publishBatch("noop", Array.from({ length: 1000 }, (_, i) => benchPayload(start + i)));
+  const dist = mkdtempSync(join(tmpdir(), "bw-bench-mem-"));
+  writeFileSync(join(dist, "manifest.json"), JSON.stringify(builtManifest));
+  const started = performance.now();
+  const worker = spawnCli(["worker"], { REDIS_URL: url, DIST_DIR: dist, VAR_DIR: varDir, BACKEND_WORKERS: "10", LOG_LEVEL: "warn" });
+  let peak = 0;
+  const sampler = setInterval(() => {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${worker.child.pid}/status`, "utf8"))?.[1] ?? 0);
+      peak = Math.max(peak, kb / 1024);
+    } catch {
+      // the process is gone
+    }
+  }, 50);
+  const stream = jobKeys(config.keyPrefix, "noop").stream;
+  await waitUntil(async () => (await admin.xlen(stream)) === 0);
+  const rate = MEMORY_N / ((performance.now() - started) / 1000);
+  clearInterval(sampler);
+  worker.child.kill("SIGTERM");
+  await worker.exited;
+  return { peakRssMb: peak, rate };
+}
+
+// ---- run -------------------------------------------------------------------------------------
+type Rounds = Record<string, number[]>;
+const results: Rounds = {};
+const add = (key: string, value: number) => (results[key] ??= []).push(value);
+const log = (line: string) => process.stderr.write(line + "\n");
+
+for (let round = 1; round <= rounds; round++) {
+  log(`round ${round}/${rounds}`);
+  add("publish.bw", await publishBw());
+  add("publish.bare", await publishBare());
+  add("publish.bullmq", await publishBull());
+  for (const workers of WORKER_COUNTS) {
+    add(`drain.${workers}.bare`, await drainBare(workers));
+    add(`drain.${workers}.bw`, await drainBw(workers));
+    add(`drain.${workers}.bullmq`, await drainBull(workers));
+  }
+  for (const [name, run] of [["bare", latencyBare], ["bw", latencyBw], ["bullmq", latencyBull]] as const) {
+    const samples = await run();
+    add(`latency.p50.${name}`, percentile(samples, 50));
+    add(`latency.p99.${name}`, percentile(samples, 99));
+  }
+  add("realistic.plain", await drainBw(10));
+  add("realistic.log-info", await drainBw(10, { LOG_LEVEL: "info" }));
+}
+log("memory: draining " + MEMORY_N.toLocaleString("en-US") + " jobs in a worker process");
+const mem = await memory();
+add("memory.peakRssMb", mem.peakRssMb);
+add("memory.rate", mem.rate);
+
+const summary: Record<string, Summary> = Object.fromEntries(Object.entries(results).map(([key, values]) => [key, summarize(values)]));
+const s = (key: string) => summary[key] as Summary;
+const ratio = (a: string, b: string) => (s(a).median / s(b).median).toFixed(2);
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, redis-server ${(await admin.info("server")).match(/redis_version:(\S+)/)?.[1]}`;
+
+const lines = [
+  `Machine: ${machine}. ${rounds} round(s), median (min–max). Drain sizes: ${N.toLocaleString("en-US")} jobs (BullMQ ${BULL_N.toLocaleString("en-US")}); batch ${BATCH}.`,
+  "",
+  "| figure | backend-workers | bare ioredis loop | BullMQ | bw / bare | bw / BullMQ |",
+  "|---|---|---|---|---|---|",
+  `| publish, jobs/s (batches of ${BATCH}) | ${formatSummary(s("publish.bw"))} | ${formatSummary(s("publish.bare"))} | ${formatSummary(s("publish.bullmq"))} | ${ratio("publish.bw", "publish.bare")} | ${ratio("publish.bw", "publish.bullmq")} |`,
+  ...WORKER_COUNTS.map((w) => `| drain, jobs/s, ${w} worker(s) | ${formatSummary(s(`drain.${w}.bw`))} | ${formatSummary(s(`drain.${w}.bare`))} | ${formatSummary(s(`drain.${w}.bullmq`))} | ${ratio(`drain.${w}.bw`, `drain.${w}.bare`)} | ${ratio(`drain.${w}.bw`, `drain.${w}.bullmq`)} |`),
+  `| latency p50, ms (1,000 jobs/s, 10 workers) | ${formatSummary(s("latency.p50.bw"), 3)} | ${formatSummary(s("latency.p50.bare"), 3)} | ${formatSummary(s("latency.p50.bullmq"), 3)} | ${ratio("latency.p50.bw", "latency.p50.bare")} | ${ratio("latency.p50.bw", "latency.p50.bullmq")} |`,
+  `| latency p99, ms | ${formatSummary(s("latency.p99.bw"), 3)} | ${formatSummary(s("latency.p99.bare"), 3)} | ${formatSummary(s("latency.p99.bullmq"), 3)} | ${ratio("latency.p99.bw", "latency.p99.bare")} | ${ratio("latency.p99.bw", "latency.p99.bullmq")} |`,
+  "",
+  `| realistic (10 workers) | jobs/s | vs plain |`,
+  "|---|---|---|",
+  `| plain (no log, no metrics) | ${formatSummary(s("realistic.plain"))} | 1.00 |`,
+  `| LOG_LEVEL=info to a file | ${formatSummary(s("realistic.log-info"))} | ${ratio("realistic.log-info", "realistic.plain")} |`,
+  "",
+  `Memory: a worker process (10 workers) draining ${MEMORY_N.toLocaleString("en-US")} jobs: peak RSS ${s("memory.peakRssMb").median.toFixed(0)} MB, ${s("memory.rate").median.toFixed(0)} jobs/s.`,
+];
+const resultsDir = join(import.meta.dirname, "results");
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(join(resultsDir, "latest.json"), JSON.stringify({ machine, rounds, n: N, bullN: BULL_N, results, summary }, null, 2));
+process.stdout.write(lines.join("\n") + "\n");
+admin.disconnect();
+await server.stop();
+process.exit(0);
