@@ -16,10 +16,18 @@ export function commentHtmlToText(source: string, baseUrl?: string): string {
   const links: { href: string | undefined; start: number }[] = [];
   let cellsInRow = 0;
 
+  // Both helpers look back from the end only: a regex anchored with `$` would rescan the whole
+  // text at every tag and make a comment of many paragraphs quadratic.
+  const trimEnd = () => {
+    let end = out.length;
+    while (end > 0 && (out[end - 1] === " " || out[end - 1] === "\t")) end--;
+    if (end < out.length) out = out.slice(0, end);
+  };
   const breakLines = (count: number) => {
-    if (pre === 0) out = out.replace(/[ \t]+$/, "");
+    if (pre === 0) trimEnd();
     if (out === "") return;
-    const existing = /\n*$/.exec(out)?.[0].length ?? 0;
+    let existing = 0;
+    while (existing < count && out[out.length - 1 - existing] === "\n") existing++;
     if (existing < count) out += "\n".repeat(count - existing);
   };
 
@@ -34,8 +42,10 @@ export function commentHtmlToText(source: string, baseUrl?: string): string {
       out += text;
     } else if (token.kind === "open") {
       const { name } = token;
-      if (name === "br") out = out.replace(/[ \t]+$/, "") + "\n";
-      else if (name === "hr") {
+      if (name === "br") {
+        trimEnd();
+        out += "\n";
+      } else if (name === "hr") {
         breakLines(1);
         out += "----";
         breakLines(1);
