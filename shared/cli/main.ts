@@ -3,6 +3,8 @@ import { loadConfig, type Config } from "../config.ts";
 import { errorCode, errorMessage } from "../errors.ts";
 import { registerDlqCommands } from "./commands/dlq.ts";
 import { runPublish } from "./commands/publish.ts";
+import { runDoctorCommand } from "./commands/doctor.ts";
+import { runServe } from "./commands/serve.ts";
 import { runStart } from "./commands/start.ts";
 import { runStatus } from "./commands/status.ts";
 import { buildProject } from "./project.ts";
@@ -21,15 +23,25 @@ const config = (): Config => (cachedConfig ??= loadConfig());
 
 program
   .command("start")
-  .description("run the workers (with the embedded Redis when REDIS_URL is unset)")
+  .description("run the workers and the HTTP API (with the embedded Redis when REDIS_URL is unset)")
   .option("--only <types...>", "serve only these job types")
   .action((options: { only?: string[] }) => runStart(config(), { only: options.only }));
 
 program
   .command("worker")
-  .description("run the workers only (same as start)")
+  .description("run the workers only (start without HTTP)")
   .option("--only <types...>", "serve only these job types")
-  .action((options: { only?: string[] }) => runStart(config(), { only: options.only }));
+  .action((options: { only?: string[] }) => runStart(config(), { only: options.only, http: false }));
+
+program
+  .command("serve")
+  .description("run the HTTP API only: POST /jobs/:type, /health, /ready, /metrics, /status")
+  .action(() => runServe(config()));
+
+program
+  .command("doctor")
+  .description("check the Redis setup (password, AOF, eviction, version, latency, TLS, groups); exit 1 on a failure")
+  .action(() => runDoctorCommand(config()));
 
 program
   .command("publish")
@@ -47,7 +59,8 @@ program
   .command("status")
   .description("backlog, pending, oldest pending age, workers and dead letters per function")
   .option("--json", "print JSON")
-  .action((options: { json?: boolean }) => runStatus(config(), options));
+  .option("--watch", "redraw every second, with rates (jobs/s)")
+  .action((options: { json?: boolean; watch?: boolean }) => runStatus(config(), options));
 
 program
   .command("build")
