@@ -53,8 +53,10 @@ export interface Harness {
   settled(timeoutMs?: number): Promise<void>;
   /** The delivery markers the function wrote, key (without prefix) -> value. */
   markers(): Promise<Map<string, string>>;
-  /** What the workers logged so far (JSON lines, LOG_LEVEL warn unless the test set another). */
+  /** What the workers logged so far (JSON lines, level info and above). */
   logLines(): Record<string, unknown>[];
+  /** The function's "tracker notification summary" lines, one per finished attempt. */
+  summaries(): Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
@@ -67,7 +69,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const built = await buildTrackerNotification();
   const settings: Partial<BuiltFunction> = { maximumRetryAttempts: 3, backoff: { baseMs: 20, maxMs: 200 }, ...options.settings };
   const manifest: FunctionManifest = { ...built, functions: built.functions.map((fn) => ({ ...fn, ...settings })) };
-  const config = testConfig(options.redisUrl, { SMTP_URL: options.smtpUrl });
+  // info: tests read the function's own summary line per attempt from the log file.
+  const config = testConfig(options.redisUrl, { SMTP_URL: options.smtpUrl, LOG_LEVEL: "info" });
   const redis = testRedis(options.redisUrl);
   const runtime = await startWorkers({ config, logger: testLogger(config), manifest, redisUrl: options.redisUrl });
   const publisher = new Publisher({ redis, manifest, config });
@@ -112,6 +115,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         .split("\n")
         .filter((line) => line.trim() !== "")
         .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    summaries() {
+      return this.logLines().filter((line) => line.msg === "tracker notification summary");
     },
     async stop() {
       await runtime.stop(2000);

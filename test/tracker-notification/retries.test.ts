@@ -41,8 +41,11 @@ describe("tracker-notification retries through the real listener", () => {
     expect(smtp.messages).toHaveLength(6);
     expect(mailsPerRecipient(smtp)).toEqual(Array(6).fill(1));
     expect(await workers.redis.xlen(workers.keys.dlq)).toBe(0);
-    const retried = workers.logLines().filter((line) => line.msg === "job failed");
-    expect(retried).toEqual([expect.objectContaining({ code: "NOTIFICATION_INCOMPLETE", attempt: 1, retryable: true })]);
+    const summaries = await waitFor(() => (workers.summaries().length >= 2 ? workers.summaries() : undefined), { message: "no summary per attempt" });
+    expect(summaries).toEqual([
+      expect.objectContaining({ attempt: 1, mailsSent: 5, mailsFailedTemporarily: 1 }),
+      expect.objectContaining({ attempt: 2, mailsSent: 1, mailsAlreadyDelivered: 5, mailsFailedTemporarily: 0 }),
+    ]);
   });
 
   it("retries a webhook that is down without sending the mails again", async () => {
@@ -73,7 +76,7 @@ describe("tracker-notification retries through the real listener", () => {
 
     // Act
     await workers.publish(aNotification({ recipients: manyRecipients(3) }));
-    await waitFor(() => workers.logLines().some((line) => line.msg === "job failed" && line.code === "NOTIFICATION_INCOMPLETE"), { message: "first attempt did not fail" });
+    await waitFor(() => workers.summaries().some((line) => line.mailsFailedTemporarily === 3), { message: "no attempt failed on the refused connection" });
     const smtp = await smtpPeer({ port });
     await workers.settled();
 
