@@ -14,6 +14,9 @@ import { loadStructure } from "./structure-loader.ts";
 import { TRACKER_FOOTER_XML, trackerHeaderXml } from "./tracker-xml.ts";
 import { UserResolver } from "./user-resolver.ts";
 
+/** Issues whose history is fetched at once: enough to hide latency, few enough to stay polite to Jira. */
+const ISSUE_CONCURRENCY = 4;
+
 /**
  * The body of the `jira-import` function. The import id is the job id, stable across retries:
  * it names the output directory and the checkpoint. Issues are read one search page at a time,
@@ -44,12 +47,12 @@ export async function runImport(request: StoredImport, ctx: JobContext): Promise
     if (checkpoint.pages > 0) ctx.logger.info({ pages: checkpoint.pages }, "resuming the import from its checkpoint");
     while (cursor !== null) {
       const page = await fetchSearchPage(client, structure.jql, cursor);
-      const artifacts: PageArtifact[] = [];
-      // One issue at a time: the page's raw JSON is dropped as soon as its artifacts are text.
-      for (const issue of page.issues) {
+      // A few issues of the page at a time (their changelog and comments are separate requests);
+      // the page's raw JSON is dropped as soon as its artifacts are text.
+      const artifacts = await mapInOrder(page.issues, ISSUE_CONCURRENCY, async (issue): Promise<PageArtifact> => {
         const artifact = await builder.build(await loadIssueHistory(client, issue));
-        artifacts.push({ id: artifact.id, changesets: artifact.changesets.length, comments: artifact.changesets.reduce((n, c) => n + c.comments.length, 0), xml: artifactXml(artifact) });
-      }
+        return { id: artifact.id, changesets: artifact.changesets.length, comments: artifact.changesets.reduce((n, c) => n + c.comments.length, 0), xml: artifactXml(artifact) };
+      });
       await output.writePage(checkpoint.pages, artifacts);
       checkpoint = { ...checkpoint, pages: checkpoint.pages + 1, cursor: page.next };
       await importCheckpoint.save(kv, ctx.jobId, checkpoint);
@@ -88,4 +91,18 @@ async function onFailure(error: unknown, request: StoredImport, ctx: JobContext)
   } catch (notifyError) {
     ctx.logger.error({ err: errorMessage(notifyError) }, "could not tell the requester that the import failed");
   }
+}
+
+/** Maps with at most `limit` calls in flight, keeping the input order. */
+async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
