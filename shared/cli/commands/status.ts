@@ -67,7 +67,8 @@ async function watch(redis: Redis, manifest: FunctionManifest, prefix: string, o
         previous = { at, metrics };
         frame = options.json
           ? JSON.stringify({ ...status, rates: rates ? Object.fromEntries(rates) : null }) + "\n"
-          : `${clear}backend-workers status at ${status.at} (every ${(options.intervalMs ?? 1000) / 1000} s; Ctrl-C stops)\n${formatStatusTable(status, rates)}\n`;
+          : // The first frame has no rates yet ("-"), but already the columns, so the table does not jump.
+            `${clear}backend-workers status at ${status.at} (every ${(options.intervalMs ?? 1000) / 1000} s; Ctrl-C stops)\n${formatStatusTable(status, rates ?? new Map())}\n`;
       } catch (error) {
         frame = options.json ? JSON.stringify({ at: new Date().toISOString(), error: errorMessage(error) }) + "\n" : `${clear}Redis unavailable: ${errorMessage(error)}; retrying\n\n`;
       }
