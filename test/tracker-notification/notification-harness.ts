@@ -76,6 +76,22 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const publisher = new Publisher({ redis, manifest, config });
   const keys = jobKeys(config.keyPrefix, TYPE);
   const kvPrefix = `${config.keyPrefix}:{${TYPE}}:kv:`;
+  const logLines = (): Record<string, unknown>[] => {
+    let text = "";
+    try {
+      text = readFileSync(config.logFile, "utf8");
+    } catch {
+      return [];
+    }
+    // The logger writes asynchronously: the last line may still be partial, so it is skipped.
+    return text.split("\n").flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  };
   return {
     config,
     keys,
@@ -104,21 +120,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       } while (cursor !== "0");
       return markers;
     },
-    logLines() {
-      let text = "";
-      try {
-        text = readFileSync(config.logFile, "utf8");
-      } catch {
-        return [];
-      }
-      return text
-        .split("\n")
-        .filter((line) => line.trim() !== "")
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
-    },
-    summaries() {
-      return this.logLines().filter((line) => line.msg === "tracker notification summary");
-    },
+    logLines,
+    summaries: () => logLines().filter((line) => line.msg === "tracker notification summary"),
     async stop() {
       await runtime.stop(2000);
       await redis.quit().catch(() => redis.disconnect());
