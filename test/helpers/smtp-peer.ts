@@ -59,6 +59,8 @@ export async function startSmtpPeer(options: SmtpPeerOptions = {}): Promise<Smtp
 
   const server = new SMTPServer({
     authOptional: true,
+    // Reverse DNS of 127.0.0.1 can wait seconds for a resolver this sandbox does not have.
+    disableReverseLookup: true,
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
     // Pooled clients keep idle connections open; close() must not wait the default 30 s for them.
