@@ -170,7 +170,7 @@ export class JiraClient {
 }
 
 function unavailable(baseUrl: string, what: string, reason: string, attempts: number): BackendWorkersError {
-  return new BackendWorkersError("JIRA_UNAVAILABLE", `Jira at ${baseUrl} is unreachable or failing: ${what} failed ${attempts} times (last: ${reason}); the import will be retried`, { retryable: true });
+  return new BackendWorkersError("JIRA_UNAVAILABLE", `Jira at ${baseUrl} is unreachable or failing: ${what} failed ${attempts} times (last: ${reason})`, { retryable: true });
 }
 
 function backoff(failures: number, baseMs: number): number {

@@ -34,3 +34,8 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
   const { port } = server.server.address() as AddressInfo;
   return { url: `smtp://127.0.0.1:${port}`, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
+
+/** A raw mail with quoted-printable soft breaks and escapes undone, for text assertions. */
+export function mailText(raw: string): string {
+  return raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
