@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createMailer, type ClosableMailer } from "../../shared/mail/create-mailer.ts";
+import { toMailError } from "../../shared/mail/smtp-error.ts";
 import { startSmtpPeer, type SmtpPeer } from "../helpers/smtp-peer.ts";
 import { parseMail } from "./parse-mail.ts";
 
@@ -122,5 +123,23 @@ describe("the SMTP mailer against a real SMTP server", () => {
     expect(mail.part("text/html")).toBe("<p>x</p>");
     expect(receipt.accepted).toEqual(["bob@example.com"]);
     expect(lines.join("")).toContain(join(mailDir, files[0]!));
+  });
+});
+
+describe("toMailError", () => {
+  it.each([
+    ["a refused sender (5xx to MAIL FROM)", { code: "EENVELOPE", responseCode: 553, command: "MAIL FROM", message: "sender not allowed" }, "SMTP_FAILED", true],
+    ["failed authentication", { code: "EAUTH", responseCode: 535, command: "AUTH PLAIN", message: "bad credentials" }, "SMTP_FAILED", true],
+    ["a TLS failure", { code: "ETLS", message: "Error initiating TLS" }, "SMTP_FAILED", true],
+    ["a connection timeout", { code: "ETIMEDOUT", message: "Connection timeout" }, "SMTP_TEMPORARY", true],
+    ["a message too large for the server", { code: "EMESSAGE", message: "Message size larger than allowed 1000" }, "SMTP_REJECTED", false],
+    ["something unknown", new Error("boom"), "SMTP_FAILED", true],
+  ])("classifies %s so no recipient is blamed for the server setup", (_name, error, code, retryable) => {
+    // Act
+    const mailError = toMailError(error);
+
+    // Assess
+    expect(mailError).toMatchObject({ code, retryable });
+    expect(mailError.cause).toBe(error);
   });
 });
