@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, type Config } from "../config.ts";
 import { errorCode, errorMessage } from "../errors.ts";
 import { registerDlqCommands } from "./commands/dlq.ts";
+import { registerInvokeCommand } from "./commands/invoke.ts";
 import { runPublish } from "./commands/publish.ts";
 import { runDoctorCommand } from "./commands/doctor.ts";
 import { runServe } from "./commands/serve.ts";
@@ -72,6 +73,7 @@ program
   });
 
 registerDlqCommands(program, config);
+registerInvokeCommand(program, config);
 
 function nonNegativeInt(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
