@@ -54,16 +54,14 @@ export function fieldsToObject(flat: readonly string[] | null | undefined): Reco
  */
 export function decodeEntry(id: string, flat: readonly string[] | null | undefined): DecodedEntry {
   const fields = fieldsToObject(flat);
-  const fail = (reason: string): DecodedEntry => ({ id, ok: false, reason, fields });
-  if (!flat) return fail("entry has no fields (deleted while pending)");
+  if (!flat) return { id, ok: false, reason: "entry has no fields (deleted while pending)", fields };
   const { type, payload } = fields;
-  if (!type) return fail("missing field 'type'");
-  if (payload === undefined) return fail("missing field 'payload'");
+  if (!type) return { id, ok: false, reason: "missing field 'type'", fields };
+  if (payload === undefined) return { id, ok: false, reason: "missing field 'payload'", fields };
   const attempt = fields.attempt === undefined ? 1 : Number(fields.attempt);
-  if (!Number.isInteger(attempt) || attempt < 1) return fail(`field 'attempt' is not a positive integer: ${fields.attempt}`);
-  const idTime = Number(id.split("-")[0]);
-  const enqueuedAt = fields.enqueued_at === undefined ? idTime : Number(fields.enqueued_at);
-  if (!Number.isFinite(enqueuedAt)) return fail(`field 'enqueued_at' is not a number: ${fields.enqueued_at}`);
+  if (!Number.isInteger(attempt) || attempt < 1) return { id, ok: false, reason: `field 'attempt' is not a positive integer: ${fields.attempt}`, fields };
+  const enqueuedAt = fields.enqueued_at === undefined ? Number(id.slice(0, id.indexOf("-"))) : Number(fields.enqueued_at);
+  if (!Number.isFinite(enqueuedAt)) return { id, ok: false, reason: `field 'enqueued_at' is not a number: ${fields.enqueued_at}`, fields };
   // A hand-written entry without job_id gets its entry id, stable for as long as it is not retried.
   const job: JobEnvelope = { type, payload, jobId: fields.job_id || id, attempt, enqueuedAt };
   if (fields.idempotency_key !== undefined) job.idempotencyKey = fields.idempotency_key;

@@ -31,7 +31,7 @@ describe("crash recovery and leases", () => {
     const h = harness;
     await h.redis.xgroup("CREATE", h.keys.stream, "workers", "0", "MKSTREAM");
     await h.publisher.publish("probe", { id: "killer" });
-    const [[, [[entryId]]]] = (await h.redis.xreadgroup("GROUP", "workers", "gone-host-0", "COUNT", 1, "STREAMS", h.keys.stream, ">")) as [[string, [[string]]]];
+    const [[, [[entryId]]]] = (await h.redis.xreadgroup("GROUP", "workers", "gone-host-0", "COUNT", 1, "STREAMS", h.keys.stream, ">")) as unknown as [[string, [[string]]]];
     for (let i = 0; i < 3; i++) await h.redis.xclaim(h.keys.stream, "workers", `gone-host-${i + 1}`, 0, entryId);
 
     // Act
