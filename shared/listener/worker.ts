@@ -110,11 +110,23 @@ export class Worker {
 
   /** XREADGROUP for new entries, blocking until some arrive or the next reclaim is due. */
   async #read(): Promise<RawEntry[]> {
-    const { fn, keys, blocking, logger } = this.#o;
+    const { fn, keys, logger } = this.#o;
     const blockMs = Math.max(1, Math.min(this.#nextReclaimAt - Date.now(), 5_000));
     try {
-      const reply = (await blocking.xreadgroup("GROUP", GROUP, this.name, "COUNT", fn.batchSize, "BLOCK", blockMs, "STREAMS", keys.stream, ">")) as [string, RawEntry[]][] | null;
-      return reply?.[0]?.[1] ?? [];
+      const entries = await this.#readOnce(fn.batchSize, blockMs);
+      // maximumBatchingWindow: like Lambda's event source mapping, wait a little for a fuller
+      // batch once the first entries are in (fewer invocations, fewer settles).
+      if (fn.maximumBatchingWindowMs > 0 && entries.length > 0) {
+        const deadline = Date.now() + Math.min(fn.maximumBatchingWindowMs, fn.visibilityTimeoutMs / 2);
+        while (entries.length < fn.batchSize && !this.#stopping) {
+          const remaining = deadline - Date.now();
+          if (remaining <= 0) break;
+          const more = await this.#readOnce(fn.batchSize - entries.length, remaining);
+          if (more.length === 0) break;
+          entries.push(...more);
+        }
+      }
+      return entries;
     } catch (error) {
       if (this.#stopping) return [];
       const message = errorMessage(error);
@@ -129,6 +141,12 @@ export class Worker {
     }
   }
 
+  async #readOnce(count: number, blockMs: number): Promise<RawEntry[]> {
+    const { keys, blocking } = this.#o;
+    const reply = (await blocking.xreadgroup("GROUP", GROUP, this.name, "COUNT", count, "BLOCK", Math.max(1, Math.round(blockMs)), "STREAMS", keys.stream, ">")) as [string, RawEntry[]][] | null;
+    return reply?.[0]?.[1] ?? [];
+  }
+
   /** Claims and runs entries batch by batch: this worker's own ("own") or idle ones ("stale"). */
   async #drainClaims(mode: "own" | "stale", minIdleMs: number): Promise<void> {
     const { fn, keys, redis } = this.#o;
@@ -139,7 +157,9 @@ export class Worker {
         this.#o.logger.info({ worker: this.name, mode, count: entries.length }, mode === "own" ? "re-running own pending jobs" : "took over jobs of a dead worker");
         await this.#runBatch(entries, counts);
       }
-      if (next === "0-0" || entries.length === 0) return;
+      // XAUTOCLAIM scans at most 10 x COUNT pending entries per call: an empty answer with a
+      // non-zero cursor only means "nothing idle in this stretch", so go on until the cursor wraps.
+      if (next === "0-0") return;
       start = next;
     }
   }
