@@ -18,8 +18,9 @@ export interface DoctorOptions {
 
 /** Shortest password `doctor` accepts (Tuleap's Redis guidance). */
 export const MIN_PASSWORD_LENGTH = 30;
-/** Median PING round trip above which latency is a warning, and a failure. */
+/** Median PING round trip from which latency is a warning: a job costs several round trips. */
 export const LATENCY_WARN_MS = 10;
+/** Median PING round trip from which latency fails the check: Redis is too far or overloaded. */
 export const LATENCY_FAIL_MS = 100;
 
 /**

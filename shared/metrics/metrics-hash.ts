@@ -5,10 +5,12 @@
  * hit their timeout and so overlaps `retried` / `dead_lettered`.
  */
 export const EVENT_STATUSES = ["enqueued", "dequeued", "done", "retried", "dead_lettered", "timed_out"] as const;
+/** One status of {@link EVENT_STATUSES}. */
 export type EventStatus = (typeof EVENT_STATUSES)[number];
 
 /** The outcomes the duration histogram is split by: every settled job has exactly one. */
 export const DURATION_STATUSES = ["done", "retried", "dead_lettered"] as const;
+/** One status of {@link DURATION_STATUSES}. */
 export type DurationStatus = (typeof DURATION_STATUSES)[number];
 
 /**
