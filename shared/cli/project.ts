@@ -1,13 +1,12 @@
 import { existsSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Config } from "../config.ts";
 import { buildFunctions, newestMtime, type BuildReport } from "../functions/build-functions.ts";
 import { loadManifest, MANIFEST_FILE, type FunctionManifest } from "../functions/manifest.ts";
 import { readServerlessFunctions } from "../functions/serverless-config.ts";
+import { PROJECT_ROOT } from "../project-root.ts";
 
-/** The repository root: where serverless.yml, functions/ and shared/ are. */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export { PROJECT_ROOT };
 
 /** Builds every function of serverless.yml into `config.distDir`. */
 export async function buildProject(config: Config): Promise<BuildReport> {

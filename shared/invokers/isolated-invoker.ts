@@ -5,6 +5,7 @@ import { BackendWorkersError } from "../errors.ts";
 import type { BuiltFunction } from "../functions/manifest.ts";
 import type { BatchResponse, StreamEvent } from "../handler/stream-event.ts";
 import type { Logger } from "../logging/logger.ts";
+import { PROJECT_ROOT } from "../project-root.ts";
 import type { Invoker } from "./invoker.ts";
 
 /** Options of {@link createIsolatedInvoker}. */
@@ -20,7 +21,7 @@ export interface IsolatedInvokerOptions {
   killMarginMs?: number;
 }
 
-const CHILD_SCRIPT = join(import.meta.dirname, "isolated-child.cjs");
+const CHILD_SCRIPT = join(PROJECT_ROOT, "shared", "invokers", "isolated-child.cjs");
 
 interface Child {
   process: ChildProcess;
