@@ -3,7 +3,7 @@ import type { Config } from "../config.ts";
 import { errorMessage } from "../errors.ts";
 import { summarizeIssues } from "../handler/validation.ts";
 import { envelopeFields, newEnvelope, PublishError, type JobEnvelope } from "../job/envelope.ts";
-import { findFunction, type FunctionManifest } from "../functions/manifest.ts";
+import { findFunction, type BuiltFunction, type FunctionManifest } from "../functions/manifest.ts";
 import { loadSchemaModule, type SchemaModule } from "../functions/function-module.ts";
 import { jobKeys } from "../redis/keys.ts";
 import { createRedisKeyValueStore } from "../redis/redis-key-value-store.ts";
@@ -67,7 +67,7 @@ export class Publisher {
 
   /** Validates and adds one job; resolves with its id once Redis has stored it. */
   async publish(type: string, payload: unknown, options: PublishOptions = {}): Promise<PublishResult> {
-    const job = await this.#prepare(type, payload, options);
+    const job = await this.#prepare(this.#resolve(type), payload, options);
     const keys = jobKeys(this.#config.keyPrefix, type);
     const due = options.delayMs && options.delayMs > 0 ? Date.now() + options.delayMs : 0;
     try {
@@ -95,9 +95,12 @@ export class Publisher {
    */
   async publishBatch(type: string, payloads: readonly unknown[], options: Pick<PublishOptions, "traceparent"> = {}): Promise<string[]> {
     const jobs: JobEnvelope[] = [];
+    const target = this.#resolve(type);
     for (const [index, payload] of payloads.entries()) {
       try {
-        jobs.push(await this.#prepare(type, payload, options));
+        // Synchronous unless the function has a publish hook: no await per item on the hot path.
+        const prepared = this.#prepare(target, payload, options);
+        jobs.push(prepared instanceof Promise ? await prepared : prepared);
       } catch (error) {
         if (error instanceof PublishError) throw new PublishError(error.code, `item ${index}: ${error.message}`, { ...error.details, index });
         throw error;
@@ -123,27 +126,23 @@ export class Publisher {
     return jobs.map((job) => job.jobId);
   }
 
-  async #prepare(type: string, payload: unknown, options: PublishOptions): Promise<JobEnvelope> {
-    let fn;
+  #resolve(type: string): { fn: BuiltFunction; module: SchemaModule } {
+    let fn: BuiltFunction;
     try {
       fn = findFunction(this.#manifest, type);
     } catch (error) {
       throw new PublishError("UNKNOWN_JOB_TYPE", errorMessage(error), { type });
     }
-    const module = this.#schemaModule(fn.type, fn.schemaBundle);
+    return { fn, module: this.#schemaModule(fn.type, fn.schemaBundle) };
+  }
+
+  #prepare({ fn, module }: { fn: BuiltFunction; module: SchemaModule }, payload: unknown, options: PublishOptions): JobEnvelope | Promise<JobEnvelope> {
     const parsed = module.schema.safeParse(payload);
-    if (!parsed.success) throw new PublishError("INVALID_PAYLOAD", `invalid ${type} payload: ${summarizeIssues(parsed.error)}`, { type, issues: parsed.error.issues });
+    if (!parsed.success) throw new PublishError("INVALID_PAYLOAD", `invalid ${fn.type} payload: ${summarizeIssues(parsed.error)}`, { type: fn.type, issues: parsed.error.issues });
     const job = newEnvelope(fn.type, "", { idempotencyKey: options.idempotencyKey, traceparent: options.traceparent });
-    let stored: unknown = payload;
-    if (module.beforePublish) {
-      const kv = createRedisKeyValueStore(this.#redis, this.#config.keyPrefix, fn.type);
-      stored = await module.beforePublish(parsed.data, { jobId: job.jobId, config: this.#config, kv });
-    }
-    job.payload = JSON.stringify(stored);
-    if (Buffer.byteLength(job.payload) > MAX_PAYLOAD_BYTES) {
-      throw new PublishError("PAYLOAD_TOO_LARGE", `${type} payload is ${Buffer.byteLength(job.payload)} bytes; the limit is ${MAX_PAYLOAD_BYTES}`, { type });
-    }
-    return job;
+    if (!module.beforePublish) return withPayload(job, payload);
+    const kv = createRedisKeyValueStore(this.#redis, this.#config.keyPrefix, fn.type);
+    return Promise.resolve(module.beforePublish(parsed.data, { jobId: job.jobId, config: this.#config, kv })).then((stored) => withPayload(job, stored));
   }
 
   #schemaModule(type: string, path: string): SchemaModule {
@@ -154,6 +153,15 @@ export class Publisher {
     }
     return module;
   }
+}
+
+function withPayload(job: JobEnvelope, payload: unknown): JobEnvelope {
+  job.payload = JSON.stringify(payload);
+  // Cheap bound first: a string's UTF-8 size is at most 3 bytes per UTF-16 unit.
+  if (job.payload.length * 3 > MAX_PAYLOAD_BYTES && Buffer.byteLength(job.payload) > MAX_PAYLOAD_BYTES) {
+    throw new PublishError("PAYLOAD_TOO_LARGE", `${job.type} payload is ${Buffer.byteLength(job.payload)} bytes; the limit is ${MAX_PAYLOAD_BYTES}`, { type: job.type });
+  }
+  return job;
 }
 
 function storeFailed(type: string, error: unknown): PublishError {
