@@ -16,21 +16,31 @@ export const LEASE_TTL_MS = 30_000;
 export class ConsumerLease {
   readonly #token = randomUUID();
   #name: string | undefined;
+  #index = -1;
 
   constructor(readonly redis: Redis, readonly keys: JobKeys, readonly host: string = hostname()) {}
+
+  /** The number in the name, -1 before {@link acquire}. */
+  get index(): number {
+    return this.#index;
+  }
 
   get name(): string {
     if (!this.#name) throw new Error("lease not acquired");
     return this.#name;
   }
 
-  /** Takes the lowest free name. */
-  async acquire(): Promise<string> {
-    for (let n = 0; ; n++) {
+  /**
+   * Takes the lowest free name from `from` on. The listener passes the index after its previous
+   * worker's, so N workers take N round trips at start instead of N²/2.
+   */
+  async acquire(from = 0): Promise<string> {
+    for (let n = from; ; n++) {
       const name = `${this.host}-${n}`;
       const reply = await this.redis.set(this.keys.consumerLease(name), this.#token, "PX", LEASE_TTL_MS, "NX");
       if (reply === "OK") {
         this.#name = name;
+        this.#index = n;
         return name;
       }
     }

@@ -82,7 +82,7 @@ export class Listener {
             this.#o.onBatch?.(outcome);
           },
         });
-        await worker.start();
+        await worker.start(i === 0 ? 0 : (this.#workers.at(-1)?.index ?? -1) + 1);
         this.#workers.push(worker);
       }
       promoter.start();

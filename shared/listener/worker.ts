@@ -55,9 +55,14 @@ export class Worker {
     return this.#lease.name;
   }
 
-  /** Reserves a name and starts the read loop; resolves once the worker is reading. */
-  async start(): Promise<void> {
-    await this.#lease.acquire();
+  /** The number in this worker's name (`<host>-<n>`). */
+  get index(): number {
+    return this.#lease.index;
+  }
+
+  /** Reserves a name (the lowest free one from `firstIndex`) and starts the read loop. */
+  async start(firstIndex = 0): Promise<void> {
+    await this.#lease.acquire(firstIndex);
     this.#leaseTimer = setInterval(() => void this.#renewLease(), LEASE_TTL_MS / 3);
     this.#leaseTimer.unref();
     this.#loop = this.#run();
