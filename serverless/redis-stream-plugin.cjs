@@ -39,7 +39,8 @@ class RedisStreamPlugin {
     this.hooks = {
       "before:package:createDeploymentArtifacts": () => this.build(),
       "before:package:function:package": () => this.build(),
-      "before:invoke:local:loadEnvVars": () => this.prepareInvokeLocal(),
+      // Not before:invoke:local:loadEnvVars: osls's own hook there reads `environment` first.
+      initialize: () => (this.serverless.processedInput.commands.join(" ") === "invoke local" ? this.prepareInvokeLocal() : undefined),
       "after:invoke:local:invoke": () => this.endInvokeLocal(),
       "before:offline:start:init": () => this.prepareOffline(),
       "after:offline:start:init": () => this.startListener(),
