@@ -41,7 +41,7 @@ export async function exampleEvent(fn: FunctionDefinition, functionsDir: string)
   const config = loadConfig({ SECRETS_KEY: randomBytes(32).toString("hex"), LOG_LEVEL: "silent" });
   const stored = module.beforePublish ? await module.beforePublish(parsed.data, { jobId: job.jobId, config, kv: throwawayStore() }) : payload;
   job.payload = JSON.stringify(stored);
-  return toStreamEvent(jobKeys(config.keyPrefix, fn.type).stream, [{ entryId: `${EXAMPLE_ENQUEUED_AT}-0`, job, attempt: 1 }], EXAMPLE_ENQUEUED_AT);
+  return toStreamEvent(jobKeys(config.keyPrefix, fn.type).stream, [{ entryId: `${EXAMPLE_ENQUEUED_AT}-0`, job, attempt: 1 }], { receivedAt: EXAMPLE_ENQUEUED_AT });
 }
 
 /** A UUID-shaped id derived from the function name. */

@@ -76,11 +76,11 @@ export async function runImport(request: StoredImport, ctx: JobContext): Promise
  * A failure that no retry will follow is the import's outcome: the requester is told why and the
  * credentials are deleted. The function knows a failure is final when it is not retryable; a
  * retryable failure on the last attempt is final too, when the host says which attempt is the
- * last (`maxAttempts` on the context; see the report of issue 5 for the change in shared/handler).
+ * last (`ctx.maxAttempts`, which the listener fills from the function's maximumRetryAttempts).
  */
 async function onFailure(error: unknown, request: StoredImport, ctx: JobContext): Promise<void> {
   if (ctx.signal.aborted) return;
-  const maxAttempts = (ctx as JobContext & { maxAttempts?: number }).maxAttempts;
+  const { maxAttempts } = ctx;
   const final = !isRetryable(error) || (maxAttempts !== undefined && ctx.attempt >= maxAttempts);
   if (!final) return;
   const code = errorCode(error);

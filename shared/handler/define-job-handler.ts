@@ -18,6 +18,8 @@ export interface JobContext {
   jobId: string;
   /** First enqueue time, ms since the epoch. */
   enqueuedAt: number;
+  /** Attempts the host allows in all (retries + 1); `attempt === maxAttempts` is the last chance. Undefined when the host does not say. */
+  maxAttempts?: number;
   deps: FunctionDeps;
 }
 
@@ -140,6 +142,7 @@ class RecordContext implements JobContext {
     readonly bindings: { jobId: string; type: string; attempt: number },
     readonly host: InvocationHost,
     readonly enqueuedAt: number,
+    readonly maxAttempts: number | undefined,
   ) {}
 
   get jobId(): string {
@@ -190,7 +193,8 @@ async function runRecord<S extends z.ZodType>(definition: JobHandlerDefinition<S
   const parsed = definition.schema.safeParse(body);
   if (!parsed.success) return failure(record, host, bindings, "INVALID_PAYLOAD", `payload does not match the ${definition.type} schema: ${summarizeIssues(parsed.error)}`, false);
 
-  const ctx = new RecordContext(bindings, host, Number(record.attributes?.SentTimestamp) || Date.now());
+  const maxAttempts = Number(record.messageAttributes?.[RECORD_ATTRIBUTES.maxAttempts]?.stringValue) || undefined;
+  const ctx = new RecordContext(bindings, host, Number(record.attributes?.SentTimestamp) || Date.now(), maxAttempts);
   const timeout = `job timed out after ${watchdog.timeoutMs} ms`;
   const started = performance.now();
   host.logger.info(bindings, "job started");

@@ -50,4 +50,6 @@ export const RECORD_ATTRIBUTES = {
   type: "type",
   idempotencyKey: "idempotencyKey",
   traceparent: "traceparent",
+  /** How many attempts the host allows in all, so a function knows when a failure is its last. */
+  maxAttempts: "maxAttempts",
 } as const;

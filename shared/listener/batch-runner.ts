@@ -132,7 +132,7 @@ export class BatchRunner {
     const { fn, keys, invoker, logger } = this.#options;
     const failures = new Map<string, BatchItemFailure>();
     try {
-      const response = await invoker.invoke(fn, toStreamEvent(keys.stream, runnable));
+      const response = await invoker.invoke(fn, toStreamEvent(keys.stream, runnable, { maxAttempts: fn.maximumRetryAttempts + 1 }));
       for (const failure of response?.batchItemFailures ?? []) {
         if (failure && typeof failure.itemIdentifier === "string") failures.set(failure.itemIdentifier, failure);
       }

@@ -10,17 +10,20 @@ export interface RunnableJob {
 }
 
 /** Builds the SQS-shaped event of a batch; `eventSourceARN` names the stream it came from. */
-export function toStreamEvent(stream: string, jobs: readonly RunnableJob[], receivedAt = Date.now()): StreamEvent {
-  return { Records: jobs.map((item) => toRecord(stream, item, receivedAt)) };
+export function toStreamEvent(stream: string, jobs: readonly RunnableJob[], options: { receivedAt?: number; maxAttempts?: number } = {}): StreamEvent {
+  const receivedAt = options.receivedAt ?? Date.now();
+  const maxAttempts = options.maxAttempts === undefined ? undefined : String(options.maxAttempts);
+  return { Records: jobs.map((item) => toRecord(stream, item, receivedAt, maxAttempts)) };
 }
 
-function toRecord(stream: string, { entryId, job, attempt }: RunnableJob, receivedAt: number): StreamRecord {
+function toRecord(stream: string, { entryId, job, attempt }: RunnableJob, receivedAt: number, maxAttempts: string | undefined): StreamRecord {
   const messageAttributes: StreamRecord["messageAttributes"] = {
     [RECORD_ATTRIBUTES.jobId]: { stringValue: job.jobId, dataType: "String" },
     [RECORD_ATTRIBUTES.type]: { stringValue: job.type, dataType: "String" },
   };
   if (job.idempotencyKey !== undefined) messageAttributes[RECORD_ATTRIBUTES.idempotencyKey] = { stringValue: job.idempotencyKey, dataType: "String" };
   if (job.traceparent !== undefined) messageAttributes[RECORD_ATTRIBUTES.traceparent] = { stringValue: job.traceparent, dataType: "String" };
+  if (maxAttempts !== undefined) messageAttributes[RECORD_ATTRIBUTES.maxAttempts] = { stringValue: maxAttempts, dataType: "String" };
   const record: StreamRecord = {
     messageId: entryId,
     receiptHandle: `${stream}/${entryId}`,
