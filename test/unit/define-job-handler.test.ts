@@ -14,6 +14,7 @@ const event = (...payloads: string[]): StreamEvent =>
   toStreamEvent(
     "bw:{t}:jobs",
     payloads.map((payload, i) => ({ entryId: `${i + 1}-0`, job: newEnvelope("t", payload, { jobId: `job-${i + 1}` }), attempt: 2 })),
+    { maxAttempts: 4 },
   );
 
 describe("defineJobHandler", () => {
@@ -31,15 +32,15 @@ describe("defineJobHandler", () => {
 
   it("runs each record in order with its job id and attempt; success means no failure entry", async () => {
     // Prepare
-    const seen: [number, string, number][] = [];
-    const handler = defineJobHandler({ type: "t", schema, handle: (payload, ctx) => void seen.push([payload.artifactId, ctx.jobId, ctx.attempt]) });
+    const seen: [number, string, number, number | undefined][] = [];
+    const handler = defineJobHandler({ type: "t", schema, handle: (payload, ctx) => void seen.push([payload.artifactId, ctx.jobId, ctx.attempt, ctx.maxAttempts]) });
 
     // Act
     const response = await handler(event('{"artifactId":1,"title":"a"}', '{"artifactId":2,"title":"b"}'), { backendWorkers: host() });
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(seen).toEqual([[1, "job-1", 2], [2, "job-2", 2]]);
+    expect(seen).toEqual([[1, "job-1", 2, 4], [2, "job-2", 2, 4]]);
   });
 
   it("reports invalid JSON and schema errors as final, thrown errors with their code, and goes on", async () => {
