@@ -1,6 +1,6 @@
 import { fastifyAwilixPlugin } from "@fastify/awilix";
 import { asFunction, asValue, createContainer, InjectionMode, type AwilixContainer } from "awilix";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { Registry } from "prom-client";
 import type { Config } from "../config.ts";
 import type { FunctionManifest } from "../functions/manifest.ts";
@@ -49,7 +49,7 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     // Typed as Fastify's base logger so the instance has the default type the route modules take.
     loggerInstance: logger as FastifyBaseLogger,
     // Access lines would flood the worker_log; requests are logged by the routes where it matters.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: REQUEST_TIMEOUT_MS,
     return503OnClosing: true,
   });

@@ -78,8 +78,9 @@ async function publishJob(request: FastifyRequest<JobRequest>, reply: FastifyRep
   } catch (error) {
     const code = errorCode(error);
     let status = STATUS_BY_CODE[code];
-    // A publish hook that touched Redis fails with the raw client error: still "Redis is down".
-    if (status === undefined && redis.status !== "ready") status = 503;
+    // A publish hook that touched Redis fails with the raw client error: if Redis does not answer
+    // now, that was the cause, and the caller should retry rather than see a 500.
+    if (status === undefined && !(await redis.ping().then(() => true, () => false))) status = 503;
     if (status === undefined) throw error;
     if (status === 503) {
       requestLogger.warn({ type, err: errorMessage(error) }, "job not stored: Redis unavailable");
