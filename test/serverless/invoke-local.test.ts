@@ -25,21 +25,27 @@ function readEvent(fn: FunctionDefinition): StreamEvent {
 
 describe("serverless invoke local with each function's example event", () => {
   let functions: FunctionDefinition[];
-  let service: ServiceDir;
+  const services: ServiceDir[] = [];
   let config: Config;
   const results = new Map<string, OslsResult>();
 
   beforeAll(async () => {
     functions = await readServerlessFunctions(join(REPO, "serverless.yml"));
-    service = serviceDir();
     config = testConfig(redisUrl);
     const env = { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: config.keyPrefix, VAR_DIR: config.varDir, SECRETS_KEY: randomBytes(32).toString("hex"), LOG_LEVEL: "silent" };
-    // The plugin rebuilds dist/ before each invoke; one after the other so no build overwrites a bundle another is loading.
-    for (const fn of functions) {
-      results.set(fn.name, await runOsls(service.dir, ["invoke", "local", "-f", fn.name, "--path", join("functions", fn.name, "example-event.json")], env));
-    }
+    // The plugin rebuilds dist/ before each invoke: one service copy per function, so no build
+    // overwrites a bundle another invoke is loading.
+    await Promise.all(
+      functions.map(async (fn) => {
+        const service = serviceDir();
+        services.push(service);
+        results.set(fn.name, await runOsls(service.dir, ["invoke", "local", "-f", fn.name, "--path", join("functions", fn.name, "example-event.json")], env));
+      }),
+    );
   }, 240_000);
-  afterAll(() => service?.remove());
+  afterAll(() => {
+    for (const service of services) service.remove();
+  });
 
   it("keeps every example-event.json in step with its example.json", async () => {
     for (const fn of functions) {
