@@ -23,6 +23,8 @@ import { formatSummary, percentile, summarize, type Summary } from "./stats.ts";
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const rounds = Number(args[args.indexOf("--rounds") + 1]) || (quick ? 1 : 3);
+const only = args.includes("--only") ? new Set((args[args.indexOf("--only") + 1] ?? "").split(",")) : undefined;
+const wanted = (figure: string) => !only || only.has(figure);
 const N = quick ? 20_000 : 100_000;
 const BULL_N = quick ? 5_000 : 20_000;
 const MEMORY_N = quick ? 100_000 : 1_000_000;
@@ -160,7 +162,7 @@ async function latencyBull(): Promise<number[]> {
 }
 
 // ---- memory: drain 1,000,000 jobs in a worker process ---------------------------------------
-async function memory(): Promise<{ peakRssMb: number; rate: number }> {
+async function memory(workers: number): Promise<{ peakRssMb: number; rate: number }> {
   await flush();
   const config = bwConfig(10);
   const publisher = new Publisher({ redis: admin, manifest: builtManifest, config });
@@ -168,7 +170,8 @@ async function memory(): Promise<{ peakRssMb: number; rate: number }> {
   const dist = mkdtempSync(join(tmpdir(), "bw-bench-mem-"));
   writeFileSync(join(dist, "manifest.json"), JSON.stringify(builtManifest));
   const started = performance.now();
-  const worker = spawnCli(["worker"], { REDIS_URL: url, DIST_DIR: dist, VAR_DIR: varDir, BACKEND_WORKERS: "10", LOG_LEVEL: "warn" });
+  const nodeOptions = args.includes("--node-options") ? args[args.indexOf("--node-options") + 1] ?? "" : "";
+  const worker = spawnCli(["worker"], { REDIS_URL: url, DIST_DIR: dist, VAR_DIR: varDir, BACKEND_WORKERS: String(workers), LOG_LEVEL: "warn", NODE_OPTIONS: nodeOptions });
   let peak = 0;
   const sampler = setInterval(() => {
     try {
@@ -179,7 +182,10 @@ async function memory(): Promise<{ peakRssMb: number; rate: number }> {
     }
   }, 50);
   const stream = jobKeys(config.keyPrefix, "noop").stream;
-  await waitUntil(async () => (await admin.xlen(stream)) === 0);
+  let exited = false;
+  void worker.exited.then(() => (exited = true));
+  await waitUntil(async () => exited || (await admin.xlen(stream)) === 0);
+  if (exited) throw new Error(`the worker process exited early:\n${worker.output()}`);
   const rate = MEMORY_N / ((performance.now() - started) / 1000);
   clearInterval(sampler);
   worker.child.kill("SIGTERM");
@@ -195,29 +201,37 @@ const log = (line: string) => process.stderr.write(line + "\n");
 
 for (let round = 1; round <= rounds; round++) {
   log(`round ${round}/${rounds}`);
-  add("publish.bw", await publishBw());
-  add("publish.bare", await publishBare());
-  add("publish.bullmq", await publishBull());
-  for (const workers of WORKER_COUNTS) {
+  if (wanted("publish")) {
+    add("publish.bw", await publishBw());
+    add("publish.bare", await publishBare());
+    add("publish.bullmq", await publishBull());
+  }
+  for (const workers of wanted("drain") ? WORKER_COUNTS : []) {
     add(`drain.${workers}.bare`, await drainBare(workers));
     add(`drain.${workers}.bw`, await drainBw(workers));
     add(`drain.${workers}.bullmq`, await drainBull(workers));
   }
-  for (const [name, run] of [["bare", latencyBare], ["bw", latencyBw], ["bullmq", latencyBull]] as const) {
+  for (const [name, run] of wanted("latency") ? ([["bare", latencyBare], ["bw", latencyBw], ["bullmq", latencyBull]] as const) : []) {
     const samples = await run();
     add(`latency.p50.${name}`, percentile(samples, 50));
     add(`latency.p99.${name}`, percentile(samples, 99));
   }
-  add("realistic.plain", await drainBw(10));
-  add("realistic.log-info", await drainBw(10, { LOG_LEVEL: "info" }));
+  if (wanted("realistic")) {
+    add("realistic.plain", await drainBw(10));
+    add("realistic.log-info", await drainBw(10, { LOG_LEVEL: "info" }));
+  }
 }
-log("memory: draining " + MEMORY_N.toLocaleString("en-US") + " jobs in a worker process");
-const mem = await memory();
-add("memory.peakRssMb", mem.peakRssMb);
-add("memory.rate", mem.rate);
+if (wanted("memory")) {
+  log("memory: draining " + MEMORY_N.toLocaleString("en-US") + " jobs in a worker process");
+  for (const workers of args.includes("--memory-default-only") ? [2] : [2, 10]) {
+    const mem = await memory(workers);
+    add(`memory.${workers}.peakRssMb`, mem.peakRssMb);
+    add(`memory.${workers}.rate`, mem.rate);
+  }
+}
 
 const summary: Record<string, Summary> = Object.fromEntries(Object.entries(results).map(([key, values]) => [key, summarize(values)]));
-const s = (key: string) => summary[key] as Summary;
+const s = (key: string) => summary[key] ?? { median: NaN, min: NaN, max: NaN };
 const ratio = (a: string, b: string) => (s(a).median / s(b).median).toFixed(2);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, redis-server ${(await admin.info("server")).match(/redis_version:(\S+)/)?.[1]}`;
 
@@ -236,7 +250,7 @@ const lines = [
   `| plain (no log, no metrics) | ${formatSummary(s("realistic.plain"))} | 1.00 |`,
   `| LOG_LEVEL=info to a file | ${formatSummary(s("realistic.log-info"))} | ${ratio("realistic.log-info", "realistic.plain")} |`,
   "",
-  `Memory: a worker process (10 workers) draining ${MEMORY_N.toLocaleString("en-US")} jobs: peak RSS ${s("memory.peakRssMb").median.toFixed(0)} MB, ${s("memory.rate").median.toFixed(0)} jobs/s.`,
+  ...[2, 10].map((w) => `Memory: a worker process (\`worker\`, BACKEND_WORKERS=${w}${w === 2 ? ", the default" : ""}) draining ${MEMORY_N.toLocaleString("en-US")} jobs: peak RSS ${s(`memory.${w}.peakRssMb`).median.toFixed(0)} MB, ${s(`memory.${w}.rate`).median.toFixed(0)} jobs/s.`),
 ];
 const resultsDir = join(import.meta.dirname, "results");
 mkdirSync(resultsDir, { recursive: true });
