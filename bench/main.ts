@@ -171,7 +171,8 @@ async function memory(workers: number): Promise<{ peakRssMb: number; rate: numbe
   writeFileSync(join(dist, "manifest.json"), JSON.stringify(builtManifest));
   const started = performance.now();
   const nodeOptions = args.includes("--node-options") ? args[args.indexOf("--node-options") + 1] ?? "" : "";
-  const worker = spawnCli(["worker"], { REDIS_URL: url, DIST_DIR: dist, VAR_DIR: varDir, BACKEND_WORKERS: String(workers), LOG_LEVEL: "warn", NODE_OPTIONS: nodeOptions });
+  // Started the way a user starts it: the bin script itself, so its shebang's V8 flags apply.
+  const worker = spawnCli(["worker"], { REDIS_URL: url, DIST_DIR: dist, VAR_DIR: varDir, BACKEND_WORKERS: String(workers), LOG_LEVEL: "warn", NODE_OPTIONS: nodeOptions }, { viaShebang: true });
   let peak = 0;
   const sampler = setInterval(() => {
     try {

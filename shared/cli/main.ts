@@ -3,12 +3,15 @@ import { loadConfig, type Config } from "../config.ts";
 import { errorCode, errorMessage } from "../errors.ts";
 import { registerDlqCommands } from "./commands/dlq.ts";
 import { registerInvokeCommand } from "./commands/invoke.ts";
-import { runPublish } from "./commands/publish.ts";
-import { runDoctorCommand } from "./commands/doctor.ts";
-import { runServe } from "./commands/serve.ts";
-import { runStart } from "./commands/start.ts";
-import { runStatus } from "./commands/status.ts";
-import { buildProject } from "./project.ts";
+
+// Each command's module is imported when the command runs (the CLI bundle is code-split), so
+// `publish` does not load Fastify and a `worker` process does not hold the HTTP stack in memory.
+const runStart = async (...args: Parameters<typeof import("./commands/start.ts").runStart>) => (await import("./commands/start.ts")).runStart(...args);
+const runServe = async (...args: Parameters<typeof import("./commands/serve.ts").runServe>) => (await import("./commands/serve.ts")).runServe(...args);
+const runDoctorCommand = async (...args: Parameters<typeof import("./commands/doctor.ts").runDoctorCommand>) => (await import("./commands/doctor.ts")).runDoctorCommand(...args);
+const runPublish = async (...args: Parameters<typeof import("./commands/publish.ts").runPublish>) => (await import("./commands/publish.ts")).runPublish(...args);
+const runStatus = async (...args: Parameters<typeof import("./commands/status.ts").runStatus>) => (await import("./commands/status.ts")).runStatus(...args);
+const buildProject = async (...args: Parameters<typeof import("./project.ts").buildProject>) => (await import("./project.ts")).buildProject(...args);
 
 /**
  * The `backend-workers` CLI. Configuration comes from the environment (and `.env`); a bad value

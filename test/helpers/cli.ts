@@ -38,9 +38,14 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
-/** Spawns a long-running `backend-workers <args>`. */
-export function spawnCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, [join(ROOT, "bin", "backend-workers.mjs"), ...args], { cwd: ROOT, env: cliEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Spawns a long-running `backend-workers <args>`; `viaShebang` executes the bin script itself (as
+ * `npx backend-workers` does, with its shebang's node flags) instead of `node <script>`.
+ */
+export function spawnCli(args: string[], env: Record<string, string>, options: { viaShebang?: boolean } = {}): CliProcess {
+  const bin = join(ROOT, "bin", "backend-workers.mjs");
+  const [command, argv] = options.viaShebang ? [bin, args] : [process.execPath, [bin, ...args]];
+  const child = spawn(command, argv, { cwd: ROOT, env: cliEnv(env), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));

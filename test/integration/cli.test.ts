@@ -22,7 +22,7 @@ describe("the backend-workers CLI", () => {
   it("start with no REDIS_URL runs an embedded Redis that publish and status find", async () => {
     // Prepare
     const varDir = mkdtempSync(join(tmpdir(), "bw-cli-"));
-    const env = { VAR_DIR: varDir, DIST_DIR: TEST_BUILD_DIR, LOG_LEVEL: "info", SHUTDOWN_GRACE_MS: "5000" };
+    const env = { VAR_DIR: varDir, DIST_DIR: TEST_BUILD_DIR, LOG_LEVEL: "info", SHUTDOWN_GRACE_MS: "5000", HTTP_PORT: "0" };
     const start = spawnCli(["start"], env);
     processes.push(start);
     await waitFor(() => start.output().includes("ready"), { message: "start did not get ready", timeoutMs: 30_000 });

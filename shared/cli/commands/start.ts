@@ -3,8 +3,6 @@ import { redactUrl, type Config } from "../../config.ts";
 import { startWorkers, type WorkerRuntime } from "../../composition/worker-runtime.ts";
 import { startEmbeddedRedis, type EmbeddedRedis } from "../../embedded/embedded-redis.ts";
 import { errorMessage } from "../../errors.ts";
-import { buildApp } from "../../http/app.ts";
-import { listenHttp } from "../../http/server.ts";
 import { createLogger, flushLogger } from "../../logging/logger.ts";
 import { MetricsRecorder } from "../../metrics/metrics-recorder.ts";
 import { createRedisConnection } from "../../redis/connection.ts";
@@ -58,6 +56,8 @@ export async function runStart(config: Config, options: StartOptions): Promise<v
       print(`backend-workers: ${fn.type}: ${fn.workers ?? config.workers} worker(s), ${fn.invoker} invoker, batch ${fn.batchSize}`);
     }
     if (options.http !== false) {
+      // Loaded only here: a `worker` process never holds the HTTP stack.
+      const [{ buildApp }, { listenHttp }] = await Promise.all([import("../../http/app.ts"), import("../../http/server.ts")]);
       app = await buildApp({ config, logger, manifest, redisUrl, metricsRecorder: metrics });
       const url = await listenHttp(app, { host: config.httpHost, port: config.httpPort, apiToken: config.apiToken, metricsPassword: config.metricsPassword });
       print(`backend-workers: HTTP ${url}`);
