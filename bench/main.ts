@@ -7,13 +7,10 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { Queue, Worker as BullWorker } from "bullmq";
-import { startWorkers } from "../shared/composition/worker-runtime.ts";
-import { loadConfig } from "../shared/config.ts";
+import { build } from "esbuild";
 import { buildFunctions } from "../shared/functions/build-functions.ts";
 import { redisStreamEventSchema, toFunctionDefinition } from "../shared/functions/function-definition.ts";
 import { type FunctionManifest } from "../shared/functions/manifest.ts";
-import { createLogger } from "../shared/logging/logger.ts";
-import { Publisher } from "../shared/publisher/publisher.ts";
 import { jobKeys } from "../shared/redis/keys.ts";
 import { startRedisServer } from "../test/helpers/redis-server.ts";
 import { spawnCli } from "../test/helpers/cli.ts";
@@ -30,6 +27,11 @@ const BULL_N = quick ? 5_000 : 20_000;
 const MEMORY_N = quick ? 100_000 : 1_000_000;
 const WORKER_COUNTS = [1, 10, 100];
 const BATCH = 100;
+
+// This project's code as users run it: an esbuild bundle (like the CLI's), not tsx's output.
+const runtimeBundle = join(import.meta.dirname, "..", "dist", "bench-runtime.mjs"); // inside the repo, so node_modules resolve
+await build({ entryPoints: [join(import.meta.dirname, "runtime-entry.ts")], outfile: runtimeBundle, bundle: true, platform: "node", target: "node20", format: "esm", packages: "external", logLevel: "error" });
+const { startWorkers, Publisher, loadConfig, createLogger, MetricsRecorder } = (await import(runtimeBundle)) as typeof import("./runtime-entry.ts");
 
 const server = await startRedisServer({ appendonly: false });
 const url = server.url;
@@ -74,7 +76,7 @@ async function publishBull(): Promise<number> {
 }
 
 // ---- drain -----------------------------------------------------------------------------------
-async function drainBw(workers: number, env: Record<string, string> = {}, n = N): Promise<number> {
+async function drainBw(workers: number, env: Record<string, string> = {}, n = N, withMetrics = false): Promise<number> {
   await flush();
   const config = bwConfig(workers, env);
   const publisher = new Publisher({ redis: admin, manifest: builtManifest, config });
@@ -82,10 +84,23 @@ async function drainBw(workers: number, env: Record<string, string> = {}, n = N)
   let done = 0;
   const logger = env.LOG_LEVEL ? createLogger({ level: config.logLevel, file: join(varDir, "bench.log") }) : silent;
   const started = performance.now();
-  const runtime = await startWorkers({ config, logger, manifest: builtManifest, redisUrl: url, onBatch: (outcome) => (done += outcome.done) });
+  const metricsRedis = withMetrics ? connect(url) : undefined;
+  const metrics = metricsRedis ? new MetricsRecorder({ redis: metricsRedis, keyPrefix: config.keyPrefix }) : undefined;
+  const runtime = await startWorkers({
+    config,
+    logger,
+    manifest: builtManifest,
+    redisUrl: url,
+    onBatch: (outcome) => {
+      done += outcome.done;
+      metrics?.recordBatch(outcome);
+    },
+  });
   await waitUntil(() => done >= n);
   const rate = n / ((performance.now() - started) / 1000);
   await runtime.stop(1000);
+  await metrics?.close();
+  metricsRedis?.disconnect();
   return rate;
 }
 async function drainBare(workers: number): Promise<number> {
@@ -219,7 +234,9 @@ for (let round = 1; round <= rounds; round++) {
   }
   if (wanted("realistic")) {
     add("realistic.plain", await drainBw(10));
+    add("realistic.metrics", await drainBw(10, {}, N, true));
     add("realistic.log-info", await drainBw(10, { LOG_LEVEL: "info" }));
+    add("realistic.both", await drainBw(10, { LOG_LEVEL: "info" }, N, true));
   }
 }
 if (wanted("memory")) {
@@ -249,7 +266,9 @@ const lines = [
   `| realistic (10 workers) | jobs/s | vs plain |`,
   "|---|---|---|",
   `| plain (no log, no metrics) | ${formatSummary(s("realistic.plain"))} | 1.00 |`,
-  `| LOG_LEVEL=info to a file | ${formatSummary(s("realistic.log-info"))} | ${ratio("realistic.log-info", "realistic.plain")} |`,
+  `| metrics on (MetricsRecorder, flushed to Redis every second) | ${formatSummary(s("realistic.metrics"))} | ${ratio("realistic.metrics", "realistic.plain")} |`,
+  `| LOG_LEVEL=info to a file (2 lines per job) | ${formatSummary(s("realistic.log-info"))} | ${ratio("realistic.log-info", "realistic.plain")} |`,
+  `| both | ${formatSummary(s("realistic.both"))} | ${ratio("realistic.both", "realistic.plain")} |`,
   "",
   ...[2, 10].map((w) => `Memory: a worker process (\`worker\`, BACKEND_WORKERS=${w}${w === 2 ? ", the default" : ""}) draining ${MEMORY_N.toLocaleString("en-US")} jobs: peak RSS ${s(`memory.${w}.peakRssMb`).median.toFixed(0)} MB, ${s(`memory.${w}.rate`).median.toFixed(0)} jobs/s.`),
 ];

@@ -173,6 +173,10 @@ class RecordContext implements JobContext {
   }
 }
 
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
 function failure(record: StreamRecord, host: InvocationHost, bindings: object, code: string, message: string, retryable: boolean): BatchItemFailure {
   host.logger.warn({ ...bindings, code, retryable, err: message }, "job failed");
   return { itemIdentifier: record.messageId, code, message, retryable };
@@ -199,15 +203,18 @@ async function runRecord<S extends z.ZodType>(definition: JobHandlerDefinition<S
   const started = performance.now();
   host.logger.info(bindings, "job started");
   try {
-    const outcome = await Promise.race([
-      definition.handle(parsed.data, ctx),
-      new Promise<typeof TIMED_OUT>((resolve) =>
-        watchdog.arm(() => {
-          ctx.abort();
-          resolve(TIMED_OUT);
-        }),
-      ),
-    ]);
+    const result = definition.handle(parsed.data, ctx);
+    // A body that returned synchronously cannot time out; otherwise race it against the watchdog
+    // with one promise (Promise.race allocates a pair of reactions per contender).
+    const outcome = isPromiseLike(result)
+      ? await new Promise<unknown>((resolve, reject) => {
+          watchdog.arm(() => {
+            ctx.abort();
+            resolve(TIMED_OUT);
+          });
+          result.then(resolve, reject);
+        })
+      : result;
     if (outcome === TIMED_OUT) return failure(record, host, bindings, "TIMEOUT", timeout, true);
     host.logger.info({ ...bindings, durationMs: Math.round(performance.now() - started) }, "job done");
     return undefined;

@@ -56,7 +56,7 @@ export function createIsolatedInvoker(options: IsolatedInvokerOptions): Invoker 
       execArgv: [`--max-old-space-size=${fn.memorySize}`],
       env: options.env,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
-      serialization: "advanced",
+      // JSON (the default) rather than structured clone: records carry their md5 through toJSON.
     });
     child.stdout?.pipe(logStream(), { end: false });
     child.stderr?.pipe(logStream(), { end: false });

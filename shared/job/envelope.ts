@@ -18,9 +18,9 @@ export interface JobEnvelope {
   firstFailedAt?: number;
 }
 
-/** A stream entry read back: its id and its envelope, or why it could not be decoded. */
+/** A stream entry read back: its id and its envelope, or why it could not be decoded (with its raw fields). */
 export type DecodedEntry =
-  | { id: string; ok: true; job: JobEnvelope; fields: Record<string, string> }
+  | { id: string; ok: true; job: JobEnvelope }
   | { id: string; ok: false; reason: string; fields: Record<string, string> };
 
 /** Makes a fresh envelope for a first enqueue. */
@@ -50,24 +50,49 @@ export function fieldsToObject(flat: readonly string[] | null | undefined): Reco
 
 /**
  * Decodes a stream entry. Anything written by hand (redis-cli XADD) may be wrong, so every field is
- * checked; a bad entry becomes `ok: false` with a reason and is dead-lettered, never thrown.
+ * checked; a bad entry becomes `ok: false` with a reason and is dead-lettered, never thrown. Reads
+ * the flat reply directly (no intermediate object): this runs once per job on the hot path.
  */
 export function decodeEntry(id: string, flat: readonly string[] | null | undefined): DecodedEntry {
-  const fields = fieldsToObject(flat);
-  if (!flat) return { id, ok: false, reason: "entry has no fields (deleted while pending)", fields };
-  const { type, payload } = fields;
-  if (!type) return { id, ok: false, reason: "missing field 'type'", fields };
-  if (payload === undefined) return { id, ok: false, reason: "missing field 'payload'", fields };
-  const attempt = fields.attempt === undefined ? 1 : Number(fields.attempt);
-  if (!Number.isInteger(attempt) || attempt < 1) return { id, ok: false, reason: `field 'attempt' is not a positive integer: ${fields.attempt}`, fields };
-  const enqueuedAt = fields.enqueued_at === undefined ? Number(id.slice(0, id.indexOf("-"))) : Number(fields.enqueued_at);
-  if (!Number.isFinite(enqueuedAt)) return { id, ok: false, reason: `field 'enqueued_at' is not a number: ${fields.enqueued_at}`, fields };
+  if (!flat) return { id, ok: false, reason: "entry has no fields (deleted while pending)", fields: {} };
+  let type: string | undefined;
+  let payload: string | undefined;
+  let jobId: string | undefined;
+  let attemptText: string | undefined;
+  let enqueuedText: string | undefined;
+  let idempotencyKey: string | undefined;
+  let traceparent: string | undefined;
+  let firstFailedText: string | undefined;
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const value = flat[i + 1] as string;
+    switch (flat[i]) {
+      case "type": type = value; break;
+      case "payload": payload = value; break;
+      case "job_id": jobId = value; break;
+      case "attempt": attemptText = value; break;
+      case "enqueued_at": enqueuedText = value; break;
+      case "idempotency_key": idempotencyKey = value; break;
+      case "traceparent": traceparent = value; break;
+      case "first_failed_at": firstFailedText = value; break;
+    }
+  }
+  if (!type) return undecodable(id, flat, "missing field 'type'");
+  if (payload === undefined) return undecodable(id, flat, "missing field 'payload'");
+  const attempt = attemptText === undefined ? 1 : Number(attemptText);
+  if (!Number.isInteger(attempt) || attempt < 1) return undecodable(id, flat, `field 'attempt' is not a positive integer: ${attemptText}`);
+  const enqueuedAt = enqueuedText === undefined ? Number(id.slice(0, id.indexOf("-"))) : Number(enqueuedText);
+  if (!Number.isFinite(enqueuedAt)) return undecodable(id, flat, `field 'enqueued_at' is not a number: ${enqueuedText}`);
   // A hand-written entry without job_id gets its entry id, stable for as long as it is not retried.
-  const job: JobEnvelope = { type, payload, jobId: fields.job_id || id, attempt, enqueuedAt };
-  if (fields.idempotency_key !== undefined) job.idempotencyKey = fields.idempotency_key;
-  if (fields.traceparent !== undefined) job.traceparent = fields.traceparent;
-  if (fields.first_failed_at !== undefined && Number.isFinite(Number(fields.first_failed_at))) job.firstFailedAt = Number(fields.first_failed_at);
-  return { id, ok: true, job, fields };
+  const job: JobEnvelope = { type, payload, jobId: jobId || id, attempt, enqueuedAt };
+  if (idempotencyKey !== undefined) job.idempotencyKey = idempotencyKey;
+  if (traceparent !== undefined) job.traceparent = traceparent;
+  if (firstFailedText !== undefined && Number.isFinite(Number(firstFailedText))) job.firstFailedAt = Number(firstFailedText);
+  return { id, ok: true, job };
+}
+
+// A module function, not a closure: closures on this path would be re-created for every job.
+function undecodable(id: string, flat: readonly string[], reason: string): DecodedEntry {
+  return { id, ok: false, reason, fields: fieldsToObject(flat) };
 }
 
 /** The error of a job that could not be published. */

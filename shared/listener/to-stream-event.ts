@@ -24,7 +24,7 @@ function toRecord(stream: string, { entryId, job, attempt }: RunnableJob, receiv
   if (job.idempotencyKey !== undefined) messageAttributes[RECORD_ATTRIBUTES.idempotencyKey] = { stringValue: job.idempotencyKey, dataType: "String" };
   if (job.traceparent !== undefined) messageAttributes[RECORD_ATTRIBUTES.traceparent] = { stringValue: job.traceparent, dataType: "String" };
   if (maxAttempts !== undefined) messageAttributes[RECORD_ATTRIBUTES.maxAttempts] = { stringValue: maxAttempts, dataType: "String" };
-  const record: StreamRecord = {
+  return {
     messageId: entryId,
     receiptHandle: `${stream}/${entryId}`,
     body: job.payload,
@@ -35,12 +35,11 @@ function toRecord(stream: string, { entryId, job, attempt }: RunnableJob, receiv
       SenderId: "backend-workers",
     },
     messageAttributes,
-    // One-shot crypto.hash (Node >= 20.12): ~0.3 µs for a small body, where createHash costs
-    // several times that and a lazy getter (defineProperty) ~3 µs.
+    // A plain object like SQS's, md5 included: one-shot crypto.hash costs ~1 µs; a lazy getter
+    // (defineProperty, ~3 µs) or a class (the key vanishes from spreads and equality) cost more.
     md5OfBody: hash("md5", job.payload, "hex"),
     eventSource: "redis:stream",
     eventSourceARN: stream,
     awsRegion: "local",
   };
-  return record;
 }

@@ -93,7 +93,7 @@ export class Worker {
   async #run(): Promise<void> {
     const { fn, logger } = this.#o;
     try {
-      await ensureGroup(this.#o.redis, this.#o.keys.stream);
+      await this.#register();
       await this.#drainClaims("own", 0);
       this.#nextReclaimAt = Date.now() + fn.visibilityTimeoutMs / 2;
       while (!this.#stopping) {
@@ -137,13 +137,22 @@ export class Worker {
       const message = errorMessage(error);
       if (message.includes("NOGROUP")) {
         // The group vanished (Redis restarted without persistence, or someone deleted it).
-        await ensureGroup(this.#o.redis, keys.stream);
+        await this.#register();
       } else {
         logger.warn({ worker: this.name, err: message }, "reading the stream failed; retrying");
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       return [];
     }
+  }
+
+  /**
+   * Makes sure the group exists and this worker is one of its consumers from the start (Redis
+   * otherwise adds a consumer only when it is first served), so status sees idle workers too.
+   */
+  async #register(): Promise<void> {
+    await ensureGroup(this.#o.redis, this.#o.keys.stream);
+    await this.#o.redis.xgroup("CREATECONSUMER", this.#o.keys.stream, GROUP, this.name);
   }
 
   async #readOnce(count: number, blockMs: number): Promise<RawEntry[]> {

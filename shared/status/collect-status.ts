@@ -32,34 +32,35 @@ type Reply = [Error | null, unknown][] | null;
 
 /**
  * Reads every gauge of every function in two pipelined round trips, whatever the number of
- * functions (first the stream, group, pending summary, dead letters and delayed set, then the
- * first undelivered entry), plus one SCAN for the workers' name leases of all functions at once.
- * The leases cannot be found from the group's consumers: Redis adds a consumer only once it has
- * been served (Redis 7.0), so an idle worker is alive without being a consumer yet. The SCAN is
- * the expensive part: measured about 0.1 s per 100,000 keys in the database (COUNT 10,000 per
- * call, so each call blocks Redis only briefly).
+ * functions and the size of the database: first the stream, group, pending summary, dead letters,
+ * delayed set and consumers, then the first undelivered entry and one EXISTS over the consumers'
+ * name leases. Every worker registers its consumer at start (XGROUP CREATECONSUMER), so an idle
+ * worker is a consumer too, and a consumer whose lease expired is a dead worker.
  */
 export async function collectStatus(redis: Redis, manifest: FunctionManifest, prefix: string, now = Date.now()): Promise<StatusDocument> {
   const functions = manifest.functions.map((fn) => ({ type: fn.type, keys: jobKeys(prefix, fn.type) }));
   const first = redis.pipeline();
   for (const { keys } of functions) {
-    first.xlen(keys.stream).xinfo("GROUPS", keys.stream).xpending(keys.stream, GROUP).xlen(keys.dlq).zcard(keys.delayed);
+    first.xlen(keys.stream).xinfo("GROUPS", keys.stream).xpending(keys.stream, GROUP).xlen(keys.dlq).zcard(keys.delayed).xinfo("CONSUMERS", keys.stream, GROUP);
   }
-  const [firstReplies, leases] = await Promise.all([first.exec(), countLeases(redis, prefix)]);
-  const PER_FUNCTION = 5;
+  const firstReplies = await first.exec();
+  const PER_FUNCTION = 6;
   const reads = functions.map(({ type, keys }, index) => {
     const value = (i: number) => replyValue(firstReplies, index * PER_FUNCTION + i);
     const length = Number(requiredValue(firstReplies, index * PER_FUNCTION));
     const group = ((value(1) as unknown[][] | undefined) ?? []).map(flatToObject).find((g) => g.name === GROUP);
     const summary = value(2) as [number, string | null, string | null, unknown] | undefined;
-    return { type, keys, length, group, summary, deadLetters: Number(requiredValue(firstReplies, index * PER_FUNCTION + 3)), delayed: Number(requiredValue(firstReplies, index * PER_FUNCTION + 4)) };
+    const consumers = ((value(5) as unknown[][] | undefined) ?? []).map((consumer) => String(flatToObject(consumer).name));
+    return { type, keys, length, group, summary, consumers, deadLetters: Number(requiredValue(firstReplies, index * PER_FUNCTION + 3)), delayed: Number(requiredValue(firstReplies, index * PER_FUNCTION + 4)) };
   });
 
   const second = redis.pipeline();
-  for (const { keys, group } of reads) {
+  for (const { keys, group, consumers } of reads) {
     // Acked entries are deleted, so the first entry after the group's cursor is the oldest job no worker has seen.
     const cursor = typeof group?.["last-delivered-id"] === "string" ? `(${group["last-delivered-id"]}` : "-";
     second.xrange(keys.stream, cursor, "+", "COUNT", 1);
+    if (consumers.length > 0) second.exists(...consumers.map((name) => keys.consumerLease(name)));
+    else second.echo("0");
   }
   const secondReplies = await second.exec();
 
@@ -68,7 +69,7 @@ export async function collectStatus(redis: Redis, manifest: FunctionManifest, pr
     functions: reads.map((read, index): FunctionStatus => {
       const pending = Number(read.summary?.[0] ?? 0);
       const oldestPendingId = pending > 0 ? read.summary?.[1] : undefined;
-      const firstWaiting = (requiredValue(secondReplies, index) as [string, string[]][] | undefined)?.[0]?.[0];
+      const firstWaiting = (requiredValue(secondReplies, index * 2) as [string, string[]][] | undefined)?.[0]?.[0];
       // Redis's own `lag` is used when it can compute one; otherwise every stream entry is either pending or waiting.
       const lag = read.group?.lag;
       const backlog = typeof lag === "number" || (typeof lag === "string" && lag !== "") ? Number(lag) : Math.max(0, read.length - pending);
@@ -80,7 +81,7 @@ export async function collectStatus(redis: Redis, manifest: FunctionManifest, pr
         pending,
         oldestPendingAgeMs: ageOfEntry(oldestPendingId ?? undefined, now),
         consumers: Number(read.group?.consumers ?? 0),
-        workersAlive: leases.get(read.type) ?? 0,
+        workersAlive: Number(requiredValue(secondReplies, index * 2 + 1)),
         deadLetters: read.deadLetters,
         delayed: read.delayed,
       };
@@ -116,20 +117,4 @@ function flatToObject(flat: unknown[]): Record<string, unknown> {
   const object: Record<string, unknown> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) object[String(flat[i])] = flat[i + 1];
   return object;
-}
-
-/** Live name leases per job type, from one SCAN over every function's lease keys. */
-async function countLeases(redis: Redis, prefix: string): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  const typeStart = prefix.length + 2; // after "<prefix>:{"
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", jobKeys(prefix, "*").consumerLeasePattern, "COUNT", 10_000);
-    cursor = next;
-    for (const key of keys) {
-      const type = key.slice(typeStart, key.indexOf("}", typeStart));
-      counts.set(type, (counts.get(type) ?? 0) + 1);
-    }
-  } while (cursor !== "0");
-  return counts;
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, inject, it } from "vitest";
+import { readJobMetrics } from "../../shared/metrics/read-job-metrics.ts";
 import { jobKeys } from "../../shared/redis/keys.ts";
 import { runCli, spawnCli, type CliProcess } from "../helpers/cli.ts";
 import { TEST_BUILD_DIR } from "../helpers/test-functions.ts";
@@ -106,6 +107,17 @@ describe("the backend-workers CLI", () => {
     expect(url.stderr).toContain("REDIS_URL: scheme must be redis:// or rediss://");
     const level = await runCli(["status"], { ...env, LOG_LEVEL: "loud" });
     expect(level.stderr).toContain("LOG_LEVEL: must be one of");
+  });
+
+  it("publish counts what it enqueues in the shared metrics", async () => {
+    const prefix = uniquePrefix();
+    const env = { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, DIST_DIR: TEST_BUILD_DIR };
+    expect((await runCli(["publish", "probe", '[{"id":"a"},{"id":"b"}]', "--batch"], env)).code).toBe(0);
+    expect((await runCli(["publish", "probe", '{"id":"c"}'], env)).code).toBe(0);
+    const redis = testRedis(redisUrl);
+    const metrics = await readJobMetrics(redis, prefix, ["probe"]);
+    await redis.quit();
+    expect(metrics.get("probe")?.events.enqueued).toBe(3);
   });
 
   it("publish rejects an unknown type and an invalid payload, adding nothing", async () => {
