@@ -135,7 +135,7 @@ export const FIXTURE_FLAVORS: Record<string, "cloud" | "server"> = { SP: "cloud"
 if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? "")).href) {
   const dir = resolve(process.argv[2] ?? "");
   if (!existsSync(join(dir, "manifest.log"))) {
-    process.stderr.write("usage: node bin/run-ts.mjs functions/jira-import/replay-server.ts <fixture set dir, e.g. ../shared/fixtures/jira/IE> [port]\n");
+    process.stderr.write("usage: node bin/run-ts.mjs functions/jira-import/replay-server.ts <fixture set dir, e.g. test/fixtures/jira/IE> [port]\n");
     process.exit(2);
   }
   const set = dir.split(/[\\/]/).filter(Boolean).pop() ?? "";

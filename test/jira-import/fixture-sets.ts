@@ -1,8 +1,11 @@
 import { join } from "node:path";
 
-/** Where the recorded Jira sessions are (the shared folder beside the repository). */
-export const FIXTURES_DIR = join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "jira");
-export const TRACKER_RNG = join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "tuleap-xml", "tracker.rng");
+/**
+ * Where the recorded Jira sessions are: copied into the repository (test/fixtures/jira, from the
+ * shared folder's fixtures) so a clean checkout on a CI machine has them too.
+ */
+export const FIXTURES_DIR = join(import.meta.dirname, "..", "fixtures", "jira");
+export const TRACKER_RNG = join(import.meta.dirname, "..", "fixtures", "tuleap-xml", "tracker.rng");
 
 /** One recorded import: how it was asked for and the XML Tuleap produced from it. */
 export interface FixtureSet {
