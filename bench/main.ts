@@ -130,24 +130,25 @@ async function drainBull(workers: number): Promise<number> {
 }
 
 // ---- latency: publish -> function start at 1,000 jobs/s for 5 s -----------------------------
+// The publisher runs in its own process (as the web tier would), so its pacing loop does not share
+// an event loop with the workers; both stamp times with the machine's clock in fractional ms.
 const LATENCY_MS = quick ? 2000 : 5000;
-async function paced(publishOne: (i: number) => Promise<unknown>): Promise<void> {
-  const started = performance.now();
-  let sent = 0;
-  while (performance.now() - started < LATENCY_MS) {
-    const due = Math.floor(performance.now() - started);
-    while (sent < due) void publishOne(sent++);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+const epochNow = () => performance.timeOrigin + performance.now();
+const manifestFile = join(distDir, "manifest.abs.json");
+writeFileSync(manifestFile, JSON.stringify(builtManifest));
+async function publishFromChild(system: "bw" | "bare" | "bullmq"): Promise<void> {
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, [join(import.meta.dirname, "..", "bin", "run-ts.mjs"), join(import.meta.dirname, "latency-publisher.ts"), system, url, String(LATENCY_MS), manifestFile, runtimeBundle], { stdio: ["ignore", "pipe", "inherit"] });
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  if (code !== 0) throw new Error(`latency publisher (${system}) exited with ${code}`);
 }
 async function latencyBw(): Promise<number[]> {
   await flush();
   const config = bwConfig(10);
-  const publisher = new Publisher({ redis: admin, manifest: builtManifest, config });
   const runtime = await startWorkers({ config, logger: silent, manifest: builtManifest, redisUrl: url });
   sink.__bwBenchLatencies = [];
-  await paced((i) => publisher.publish("noop", benchPayload(i, performance.now())));
-  await waitUntil(() => (sink.__bwBenchLatencies?.length ?? 0) >= LATENCY_MS - 1);
+  await publishFromChild("bw");
+  await waitUntil(() => (sink.__bwBenchLatencies?.length ?? 0) >= LATENCY_MS + 1);
   const samples = sink.__bwBenchLatencies;
   sink.__bwBenchLatencies = undefined;
   await runtime.stop(1000);
@@ -156,23 +157,20 @@ async function latencyBw(): Promise<number[]> {
 async function latencyBare(): Promise<number[]> {
   await flush();
   const samples: number[] = [];
-  const consumer = bare.consume(url, "bare:jobs", 10, BATCH, (payload) => samples.push(performance.now() - (JSON.parse(payload) as { t: number }).t));
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  await paced((i) => admin.xadd("bare:jobs", "*", "type", "noop", "payload", JSON.stringify(benchPayload(i, performance.now()))));
-  await waitUntil(() => samples.length >= LATENCY_MS - 1);
+  const consumer = bare.consume(url, "bare:jobs", 10, BATCH, (payload) => samples.push(epochNow() - (JSON.parse(payload) as { t: number }).t));
+  await publishFromChild("bare");
+  await waitUntil(() => samples.length >= LATENCY_MS + 1);
   await consumer.stop();
   return samples;
 }
 async function latencyBull(): Promise<number[]> {
   await flush();
   const samples: number[] = [];
-  const queue = new Queue("bench", { connection: connect(url) });
-  const worker = new BullWorker("bench", async (job) => void samples.push(performance.now() - (job.data as { t: number }).t), { connection: connect(url), concurrency: 10 });
+  const worker = new BullWorker("bench", async (job) => void samples.push(epochNow() - (job.data as { t: number }).t), { connection: connect(url), concurrency: 10 });
   await worker.waitUntilReady();
-  await paced((i) => queue.add("noop", benchPayload(i, performance.now()), { removeOnComplete: true }));
-  await waitUntil(() => samples.length >= LATENCY_MS - 1);
+  await publishFromChild("bullmq");
+  await waitUntil(() => samples.length >= LATENCY_MS + 1);
   await worker.close();
-  await queue.close();
   return samples;
 }
 

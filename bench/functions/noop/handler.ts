@@ -9,6 +9,7 @@ export const handler = defineJobHandler({
   type: "noop",
   schema,
   async handle(payload) {
-    sink.__bwBenchLatencies?.push(performance.now() - payload.t);
+    // payload.t: the publisher's clock in fractional epoch ms (it may be another process).
+    sink.__bwBenchLatencies?.push(performance.timeOrigin + performance.now() - payload.t);
   },
 });
