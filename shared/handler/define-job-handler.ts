@@ -90,16 +90,19 @@ export function defineJobHandler<S extends z.ZodType>(definition: JobHandlerDefi
     const host = context.backendWorkers ?? standaloneHost(context);
     const timeoutMs = Math.min(definition.timeoutMs ?? host.timeoutMs, host.timeoutMs);
     const batchItemFailures: BatchItemFailure[] = [];
+    const durationsMs: Record<string, number> = {};
     const watchdog = new Watchdog(timeoutMs);
     try {
       for (const record of event?.Records ?? []) {
+        const started = performance.now();
         const failed = await runRecord(definition, record, host, watchdog);
+        durationsMs[record.messageId] = performance.now() - started;
         if (failed) batchItemFailures.push(failed);
       }
     } finally {
       watchdog.dispose();
     }
-    return { batchItemFailures };
+    return { batchItemFailures, durationsMs };
   };
   return Object.assign(handler, { jobType: definition.type, schema: definition.schema });
 }

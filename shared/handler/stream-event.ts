@@ -42,6 +42,11 @@ export interface BatchItemFailure {
 /** What a function returns: the records that failed; every other record succeeded. */
 export interface BatchResponse {
   batchItemFailures: BatchItemFailure[];
+  /**
+   * Ours, optional: how long each record ran, in ms, by `messageId`, for the per-job duration
+   * histogram. SQS event source mappings ignore it; without it the batch's time is used.
+   */
+  durationsMs?: Record<string, number>;
 }
 
 /** Message attribute names under which the job envelope travels beside the body. */

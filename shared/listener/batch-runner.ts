@@ -24,6 +24,11 @@ export interface BatchOutcome {
   durationMs: number;
   /** Earliest due time of the retries scheduled, so the promoter can wake up for it. */
   nextRetryAt: number | undefined;
+  /**
+   * How long each job ran (ms), by how it was settled, when the function reported it
+   * (`durationsMs`); jobs dead-lettered without running are not in it.
+   */
+  jobDurationsMs?: { done: number[]; retried: number[]; dead: number[] };
 }
 
 /** Options of {@link BatchRunner}. */
@@ -93,13 +98,17 @@ export class BatchRunner {
       } else runnable.push({ entryId: id, job, attempt });
     }
 
+    let jobDurationsMs: BatchOutcome["jobDurationsMs"];
     if (runnable.length > 0) {
-      const failures = await this.#invoke(runnable);
+      const { failures, durationsMs } = await this.#invoke(runnable);
       const failedAt = this.#now();
+      if (durationsMs) jobDurationsMs = { done: [], retried: [], dead: [] };
       for (const item of runnable) {
         const failure = failures.get(item.entryId);
+        const ran = durationsMs?.[item.entryId];
         if (!failure) {
           done.push(item.entryId);
+          if (ran !== undefined) jobDurationsMs?.done.push(ran);
           continue;
         }
         const code = failure.code ?? "HANDLER_ERROR";
@@ -109,9 +118,11 @@ export class BatchRunner {
           const due = failedAt + retryDelayMs(item.attempt, fn.backoff);
           const next: JobEnvelope = { ...item.job, attempt: item.attempt + 1, firstFailedAt: item.job.firstFailedAt ?? failedAt };
           retries.push({ entryId: item.entryId, due, member: JSON.stringify(envelopeFields(next)) });
+          if (ran !== undefined) jobDurationsMs?.retried.push(ran);
           logger.info({ jobId: item.job.jobId, type: fn.type, attempt: item.attempt, code, err: message, retryInMs: due - failedAt }, "job will be retried");
         } else {
           dead.push(this.#jobDeadLetter(item.entryId, item.job, item.attempt, code, message, failedAt));
+          if (ran !== undefined) jobDurationsMs?.dead.push(ran);
         }
       }
     }
@@ -125,10 +136,11 @@ export class BatchRunner {
       timedOut,
       durationMs: performance.now() - started,
       nextRetryAt: retries.length ? Math.min(...retries.map((retry) => retry.due)) : undefined,
+      jobDurationsMs,
     };
   }
 
-  async #invoke(runnable: RunnableJob[]): Promise<Map<string, BatchItemFailure>> {
+  async #invoke(runnable: RunnableJob[]): Promise<{ failures: Map<string, BatchItemFailure>; durationsMs?: Record<string, number> }> {
     const { fn, keys, invoker, logger } = this.#options;
     const failures = new Map<string, BatchItemFailure>();
     try {
@@ -136,13 +148,15 @@ export class BatchRunner {
       for (const failure of response?.batchItemFailures ?? []) {
         if (failure && typeof failure.itemIdentifier === "string") failures.set(failure.itemIdentifier, failure);
       }
+      const durationsMs = response?.durationsMs;
+      return { failures, durationsMs: durationsMs && typeof durationsMs === "object" ? durationsMs : undefined };
     } catch (error) {
       // The whole invocation failed (bundle crashed, child died, Lambda throttled): retry all.
       const code = errorCode(error) === "HANDLER_ERROR" ? "INVOKE_FAILED" : errorCode(error);
       logger.warn({ type: fn.type, code, err: errorMessage(error), records: runnable.length }, "invocation failed");
       for (const item of runnable) failures.set(item.entryId, { itemIdentifier: item.entryId, code, message: errorMessage(error), retryable: (error as { retryable?: boolean })?.retryable !== false });
     }
-    return failures;
+    return { failures };
   }
 
   #jobDeadLetter(entryId: string, job: JobEnvelope, attempt: number, code: string, message: string, now: number): DeadLetter {

@@ -55,10 +55,15 @@ export class MetricsRecorder {
   }
 
   /**
-   * Counts one settled batch. The listener only knows the batch's wall time, and every job of a
-   * batch settles when the batch does, so each job is observed with that duration.
+   * Counts one settled batch. Each job is observed with its own run time when the function
+   * reported it (`jobDurationsMs`); otherwise (a plain SQS handler, a failed invocation) with the
+   * batch's wall time, since every job of a batch settles when the batch does.
    */
   recordBatch(outcome: BatchOutcome): void {
+    if (outcome.jobDurationsMs) {
+      this.#recordJobDurations(outcome);
+      return;
+    }
     const { type } = outcome;
     const byStatus: [EventStatus & DurationStatus, number][] = [
       ["done", outcome.done],
@@ -75,6 +80,38 @@ export class MetricsRecorder {
       if (bound !== undefined) this.#add(type, metricsField.bucket(status, bound), count);
       this.#add(type, metricsField.count(status), count);
       this.#add(type, metricsField.sum(status), count * seconds);
+    }
+  }
+
+  #recordJobDurations(outcome: BatchOutcome): void {
+    const { type } = outcome;
+    const durations = outcome.jobDurationsMs as NonNullable<BatchOutcome["jobDurationsMs"]>;
+    this.#add(type, metricsField.event("dequeued"), outcome.done + outcome.retried + outcome.dead);
+    this.#add(type, metricsField.event("timed_out"), outcome.timedOut);
+    const byStatus: [EventStatus & DurationStatus, number, number[]][] = [
+      ["done", outcome.done, durations.done],
+      ["retried", outcome.retried, durations.retried],
+      ["dead_lettered", outcome.dead, durations.dead],
+    ];
+    for (const [status, count, runs] of byStatus) {
+      if (count <= 0) continue;
+      this.#add(type, metricsField.event(status), count);
+      // Jobs dead-lettered without running (malformed, expired) count with 0 s.
+      const observed = runs.length > count ? runs.slice(0, count) : runs;
+      let sum = 0;
+      for (const ms of observed) {
+        const seconds = Math.max(0, ms) / 1000;
+        sum += seconds;
+        const bound = bucketBound(seconds);
+        if (bound !== undefined) this.#add(type, metricsField.bucket(status, bound), 1);
+      }
+      const notRun = count - observed.length;
+      if (notRun > 0) {
+        const bound = bucketBound(0);
+        if (bound !== undefined) this.#add(type, metricsField.bucket(status, bound), notRun);
+      }
+      this.#add(type, metricsField.count(status), count);
+      this.#add(type, metricsField.sum(status), sum);
     }
   }
 

@@ -56,7 +56,7 @@ export class PrometheusExporter {
     });
     this.#duration = new SnapshotHistogram(
       `${METRIC_PREFIX}job_duration_seconds`,
-      "Time from the start of a job's batch until the batch was settled, per function and outcome. Summed over every process.",
+      "How long each job ran, as its function measured it (the batch's wall time when a function does not report it), per function and outcome. Summed over every process.",
     );
     options.registry.registerMetric(this.#duration.asMetric());
     this.#gauges = GAUGES.map(({ name, help, read }) => ({

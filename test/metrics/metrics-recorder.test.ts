@@ -64,6 +64,25 @@ describe("MetricsRecorder", () => {
     expect(commands.map((args) => args[0]?.toLowerCase()).sort()).toEqual(Object.keys(hash).map((field) => (field.endsWith(":sum") ? "hincrbyfloat" : "hincrby")).sort());
   });
 
+  it("observes each job with its own run time when the function reported it", async () => {
+    // Prepare
+    const { recorder, redis, key } = setup();
+
+    // Act: 3 done (2 ms, 20 ms, 2 s), 1 retried (40 ms), 2 dead of which 1 never ran.
+    recorder.recordBatch(outcome({ done: 3, retried: 1, dead: 2, durationMs: 5_000, jobDurationsMs: { done: [2, 20, 2000], retried: [40], dead: [300] } }));
+    await recorder.flush();
+
+    // Assess
+    const metrics = parseJobMetrics(await redis.hgetall(key));
+    expect(metrics.events).toMatchObject({ dequeued: 6, done: 3, retried: 1, dead_lettered: 2 });
+    expect(metrics.durations.done.count).toBe(3);
+    expect(metrics.durations.done.sumSeconds).toBeCloseTo(2.022, 6);
+    expect(metrics.durations.done.buckets.slice(0, 3)).toEqual([1, 1, 2]); // <= 5 ms, <= 10 ms, <= 25 ms (cumulative)
+    expect(metrics.durations.retried.sumSeconds).toBeCloseTo(0.04, 6);
+    expect(metrics.durations.dead_lettered.count).toBe(2);
+    expect(metrics.durations.dead_lettered.buckets[0]).toBe(1); // the one that never ran, at 0 s
+  });
+
   it("flushes by itself about once per interval", async () => {
     const { recorder, redis, key } = setup(redisUrl, 50);
 

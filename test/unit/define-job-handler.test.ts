@@ -39,7 +39,7 @@ describe("defineJobHandler", () => {
     const response = await handler(event('{"artifactId":1,"title":"a"}', '{"artifactId":2,"title":"b"}'), { backendWorkers: host() });
 
     // Assess
-    expect(response).toEqual({ batchItemFailures: [] });
+    expect(response).toEqual({ batchItemFailures: [], durationsMs: { "1-0": expect.any(Number), "2-0": expect.any(Number) } });
     expect(seen).toEqual([[1, "job-1", 2, 4], [2, "job-2", 2, 4]]);
   });
 
