@@ -13,6 +13,10 @@ try {
   process.exit(1);
 }
 
+// The parent is gone (killed with SIGKILL, crashed): its IPC channel closes. Die with it, or this
+// child would go on running a job that a restarted worker is about to run again.
+process.on("disconnect", () => process.exit(1));
+
 process.on("message", async (message) => {
   if (!message || message.type !== "invoke") return;
   const deadline = Date.now() + message.timeoutMs * Math.max(1, message.event.Records.length);

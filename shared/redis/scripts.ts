@@ -144,6 +144,18 @@ return 0
 `,
 );
 
+/**
+ * Takes over a worker-name lease whose holder is known to be dead, only if it is still that
+ * holder's. KEYS: lease. ARGV: old holder, new holder, ttl ms. Returns 1 when taken.
+ */
+export const takeOverLease = new LuaScript(
+  "take-over-lease",
+  `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]); return 1 end
+return 0
+`,
+);
+
 /** Every script, for SCRIPT LOAD at start. */
 
 
@@ -167,4 +179,4 @@ end
 return renewed
 `,
 );
-export const ALL_SCRIPTS = [publishIdempotent, settleBatch, promoteDelayed, claimPending, renewLease, renewPending];
+export const ALL_SCRIPTS = [publishIdempotent, settleBatch, promoteDelayed, claimPending, renewLease, renewPending, takeOverLease];
