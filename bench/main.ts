@@ -239,7 +239,9 @@ for (let round = 1; round <= rounds; round++) {
 }
 if (wanted("memory")) {
   log("memory: draining " + MEMORY_N.toLocaleString("en-US") + " jobs in a worker process");
-  for (const workers of args.includes("--memory-default-only") ? [2] : [2, 10]) {
+  // The default worker count (2) by default; --memory-workers 2,10 adds others (each ~1 min).
+  const memoryWorkers = args.includes("--memory-workers") ? (args[args.indexOf("--memory-workers") + 1] ?? "2").split(",").map(Number) : [2];
+  for (const workers of memoryWorkers) {
     const mem = await memory(workers);
     add(`memory.${workers}.peakRssMb`, mem.peakRssMb);
     add(`memory.${workers}.rate`, mem.rate);
@@ -268,7 +270,7 @@ const lines = [
   `| LOG_LEVEL=info to a file (2 lines per job) | ${formatSummary(s("realistic.log-info"))} | ${ratio("realistic.log-info", "realistic.plain")} |`,
   `| both | ${formatSummary(s("realistic.both"))} | ${ratio("realistic.both", "realistic.plain")} |`,
   "",
-  ...[2, 10].map((w) => `Memory: a worker process (\`worker\`, BACKEND_WORKERS=${w}${w === 2 ? ", the default" : ""}) draining ${MEMORY_N.toLocaleString("en-US")} jobs: peak RSS ${s(`memory.${w}.peakRssMb`).median.toFixed(0)} MB, ${s(`memory.${w}.rate`).median.toFixed(0)} jobs/s.`),
+  ...Object.keys(summary).filter((key) => /^memory\.\d+\.peakRssMb$/.test(key)).map((key) => Number(key.split(".")[1])).map((w) => `Memory: a worker process (\`worker\`, BACKEND_WORKERS=${w}${w === 2 ? ", the default" : ""}) draining ${MEMORY_N.toLocaleString("en-US")} jobs: peak RSS ${s(`memory.${w}.peakRssMb`).median.toFixed(0)} MB, ${s(`memory.${w}.rate`).median.toFixed(0)} jobs/s.`),
 ];
 const resultsDir = join(import.meta.dirname, "results");
 mkdirSync(resultsDir, { recursive: true });

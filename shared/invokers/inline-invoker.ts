@@ -22,18 +22,25 @@ export interface InlineInvokerOptions {
 export function createInlineInvoker(options: InlineInvokerOptions): Invoker {
   const modules = new Map<string, HandlerModule>();
   const hosts = new Map<string, InvocationHost>();
+  const load = (fn: BuiltFunction): { module: HandlerModule; host: InvocationHost } => {
+    let module = modules.get(fn.name);
+    if (!module) {
+      module = loadHandlerModule(fn.bundle);
+      modules.set(fn.name, module);
+    }
+    let host = hosts.get(fn.name);
+    if (!host) {
+      host = { deps: options.depsFor(fn), logger: options.logger.child({ fn: fn.name }), timeoutMs: fn.timeoutMs };
+      hosts.set(fn.name, host);
+    }
+    return { module, host };
+  };
   return {
+    async prepare(fn: BuiltFunction): Promise<void> {
+      load(fn);
+    },
     async invoke(fn: BuiltFunction, event: StreamEvent): Promise<BatchResponse> {
-      let module = modules.get(fn.name);
-      if (!module) {
-        module = loadHandlerModule(fn.bundle);
-        modules.set(fn.name, module);
-      }
-      let host = hosts.get(fn.name);
-      if (!host) {
-        host = { deps: options.depsFor(fn), logger: options.logger.child({ fn: fn.name }), timeoutMs: fn.timeoutMs };
-        hosts.set(fn.name, host);
-      }
+      const { module, host } = load(fn);
       const deadline = Date.now() + fn.timeoutMs * Math.max(1, event.Records.length);
       return module.handler(event, {
         backendWorkers: host,

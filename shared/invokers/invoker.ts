@@ -8,6 +8,8 @@ import type { BatchResponse, StreamEvent } from "../handler/stream-event.ts";
  */
 export interface Invoker {
   invoke(fn: BuiltFunction, event: StreamEvent): Promise<BatchResponse>;
+  /** Loads what a first invocation would (a bundle, a child process) so the first job does not wait for it. */
+  prepare?(fn: BuiltFunction): Promise<void>;
   /** Releases what the invoker holds (child processes, clients); idempotent. */
   close(): Promise<void>;
 }

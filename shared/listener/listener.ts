@@ -65,7 +65,10 @@ export class Listener {
       await ensureGroup(redis, keys.stream);
       const promoter = new DelayedPromoter(redis, keys, logger);
       this.#promoters.push(promoter);
-      const runner = new BatchRunner({ fn, keys, redis, invoker: this.#o.invokerFor(fn), logger });
+      const invoker = this.#o.invokerFor(fn);
+      // Load the function now (requiring a bundle takes ~100 ms), not when its first job waits.
+      await invoker.prepare?.(fn);
+      const runner = new BatchRunner({ fn, keys, redis, invoker, logger });
       const count = fn.workers ?? this.#o.workers;
       for (let i = 0; i < count; i++) {
         const blocking = createRedisConnection(this.#o.redisUrl, { role: "blocking", logger, name: `bw:${fn.type}:reader` });

@@ -32,14 +32,14 @@ describe("serverless package (osls, offline, no account)", () => {
     expect(zips.sort()).toEqual(functions.map((fn) => `${fn.name}.zip`).sort());
   });
 
-  it("puts only the function's own bundle in its zip: no node_modules, no other function, no source map", () => {
+  it("puts only the function's own bundle in its zip: no node_modules, no other function, no source map, no publisher schema", () => {
     const lines: string[] = [];
     for (const fn of functions) {
       const zipFile = join(out(), `${fn.name}.zip`);
       const entries = zipEntries(readFileSync(zipFile));
       const prefix = `dist/functions/${fn.name}/`;
       expect(entries.every((entry) => entry.name.startsWith(prefix)), entries.map((entry) => entry.name).join(", ")).toBe(true);
-      expect(entries.some((entry) => entry.name.includes("node_modules") || entry.name.endsWith(".map"))).toBe(false);
+      expect(entries.some((entry) => entry.name.includes("node_modules") || entry.name.endsWith(".map") || entry.name.endsWith("schema.js"))).toBe(false);
       expect(entries.map((entry) => entry.name)).toEqual(expect.arrayContaining([`${prefix}index.js`, `${prefix}package.json`]));
       // The zipped bundle is the one the plugin's build just wrote.
       const bundle = entries.find((entry) => entry.name === `${prefix}index.js`);
