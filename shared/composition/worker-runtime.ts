@@ -21,7 +21,7 @@ export interface WorkerRuntimeOptions {
   only?: readonly string[];
   /** Per-port replacements handed to every function (tests). */
   depsOverrides?: Partial<FunctionDeps>;
-  /** Invokers by kind beyond `inline`, created by the caller (isolated, lambda). */
+  /** Invokers that replace the ones this runtime makes, by kind (tests, embedding). */
   invokers?: Partial<Record<BuiltFunction["invoker"], Invoker>>;
   onBatch?(outcome: BatchOutcome): void;
 }
@@ -53,27 +53,22 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
   const inline = createInlineInvoker({ logger, depsFor });
   let isolated: Invoker | undefined;
   let lambda: Invoker | undefined;
+  // One invoker of each kind, made on first use; `options.invokers` replaces any of them (tests).
   const invokerFor = (fn: BuiltFunction): Invoker => {
-    if (fn.invoker === "inline") return inline;
-    if (fn.invoker === "isolated" && !options.invokers?.isolated) {
-      isolated ??= createIsolatedInvoker({
+    const given = options.invokers?.[fn.invoker];
+    if (given) return given;
+    if (fn.invoker === "isolated") {
+      return (isolated ??= createIsolatedInvoker({
         logger,
         logFile: config.logFile,
         // The children wire their own ports from the environment: hand them the resolved Redis.
         env: childProcessEnv({ REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: config.keyPrefix, VAR_DIR: config.varDir, LOG_LEVEL: config.logLevel }),
-      });
-      return isolated;
+      }));
     }
-    if (fn.invoker === "lambda" && !options.invokers?.lambda) {
-      lambda ??= createLambdaInvoker({ logger, region: config.awsRegion, endpoint: config.lambdaEndpoint, functionPrefix: config.lambdaFunctionPrefix });
-      return lambda;
+    if (fn.invoker === "lambda") {
+      return (lambda ??= createLambdaInvoker({ logger, region: config.awsRegion, endpoint: config.lambdaEndpoint, functionPrefix: config.lambdaFunctionPrefix }));
     }
-    const invoker = options.invokers?.[fn.invoker];
-    if (!invoker) {
-      logger.warn({ fn: fn.name, invoker: fn.invoker }, "invoker not available in this process; running the function inline");
-      return inline;
-    }
-    return invoker;
+    return inline;
   };
   const listener = new Listener({
     manifest: options.manifest,

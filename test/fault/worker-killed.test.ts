@@ -1,8 +1,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, inject, it } from "vitest";
-import { spawnCli, type CliProcess } from "../helpers/cli.ts";
+import { describe, expect, inject, it } from "vitest";
+import { spawnCli, useCliTeardown } from "../helpers/cli.ts";
 import { probeHarness, type ProbeHarness } from "../helpers/probe-harness.ts";
 import { writeManifest } from "../helpers/test-functions.ts";
 import { waitFor } from "../helpers/wait-for.ts";
@@ -11,14 +11,7 @@ const redisUrl = inject("redisUrl");
 
 describe("fault: worker processes killed and stopped", () => {
   let harness: ProbeHarness | undefined;
-  const processes: CliProcess[] = [];
-  afterEach(async () => {
-    for (const p of processes.splice(0)) {
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
-      await p.exited;
-    }
-    await harness?.close();
-  });
+  const { processes, cleanups } = useCliTeardown();
 
   const workerEnv = (h: ProbeHarness, dist: string) => ({
     REDIS_URL: redisUrl,
@@ -34,6 +27,7 @@ describe("fault: worker processes killed and stopped", () => {
     // Prepare: 2 workers x batch 10 = at most 20 jobs in flight.
     harness = await probeHarness(redisUrl, { batchSize: 10 });
     const h = harness;
+    cleanups.push(() => h.close());
     const dist = writeManifest(mkdtempSync(join(tmpdir(), "bw-dist-")), h.manifest);
     const count = 400;
     await h.publisher.publishBatch("probe", Array.from({ length: count }, (_, i) => ({ id: `j${i}`, mode: "sleep", sleepMs: 5 })));
@@ -64,6 +58,7 @@ describe("fault: worker processes killed and stopped", () => {
     // Prepare
     harness = await probeHarness(redisUrl, { batchSize: 5 });
     const h = harness;
+    cleanups.push(() => h.close());
     const dist = writeManifest(mkdtempSync(join(tmpdir(), "bw-dist-")), h.manifest);
     const count = 60;
     await h.publisher.publishBatch("probe", Array.from({ length: count }, (_, i) => ({ id: `j${i}`, mode: "sleep", sleepMs: 150 })));

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { afterEach } from "vitest";
 import { join } from "node:path";
 
 /** The repository root, where bin/backend-workers.mjs lives. */
@@ -51,4 +52,21 @@ export function spawnCli(args: string[], env: Record<string, string>, options: {
   child.stderr?.on("data", (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return { child, output: () => output, exited };
+}
+
+/**
+ * Registers an afterEach that SIGKILLs every CLI process a test left running (and waits for it),
+ * then runs the test's cleanups in reverse order. Returns the lists the test pushes to.
+ */
+export function useCliTeardown(): { processes: CliProcess[]; cleanups: (() => Promise<unknown> | unknown)[] } {
+  const processes: CliProcess[] = [];
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  afterEach(async () => {
+    for (const p of processes.splice(0)) {
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
+      await p.exited;
+    }
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return { processes, cleanups };
 }

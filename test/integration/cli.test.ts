@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { readJobMetrics } from "../../shared/metrics/read-job-metrics.ts";
 import { jobKeys } from "../../shared/redis/keys.ts";
-import { runCli, spawnCli, type CliProcess } from "../helpers/cli.ts";
+import { runCli, spawnCli, useCliTeardown } from "../helpers/cli.ts";
 import { TEST_BUILD_DIR } from "../helpers/test-functions.ts";
 import { testRedis, uniquePrefix } from "../helpers/test-env.ts";
 import { waitFor } from "../helpers/wait-for.ts";
@@ -12,13 +12,7 @@ import { waitFor } from "../helpers/wait-for.ts";
 const redisUrl = inject("redisUrl");
 
 describe("the backend-workers CLI", () => {
-  const processes: CliProcess[] = [];
-  afterEach(async () => {
-    for (const p of processes.splice(0)) {
-      if (p.child.exitCode === null) p.child.kill("SIGKILL");
-      await p.exited;
-    }
-  });
+  const { processes } = useCliTeardown();
 
   it("start with no REDIS_URL runs an embedded Redis that publish and status find", async () => {
     // Prepare

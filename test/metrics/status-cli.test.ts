@@ -1,13 +1,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { computeRates, formatStatusTable } from "../../shared/cli/commands/status.ts";
 import { ensureGroup } from "../../shared/listener/ensure-group.ts";
 import { parseJobMetrics } from "../../shared/metrics/metrics-hash.ts";
 import { GROUP, jobKeys } from "../../shared/redis/keys.ts";
 import type { FunctionStatus } from "../../shared/status/collect-status.ts";
-import { runCli, spawnCli, type CliProcess } from "../helpers/cli.ts";
+import { runCli, spawnCli, useCliTeardown } from "../helpers/cli.ts";
 import { TEST_BUILD_DIR } from "../helpers/test-functions.ts";
 import { testRedis, uniquePrefix } from "../helpers/test-env.ts";
 import { waitFor } from "../helpers/wait-for.ts";
@@ -19,15 +19,7 @@ function fnStatus(partial: Partial<FunctionStatus>): FunctionStatus {
 }
 
 describe("status", () => {
-  const processes: CliProcess[] = [];
-  const cleanups: (() => Promise<unknown> | void)[] = [];
-  afterEach(async () => {
-    for (const p of processes.splice(0)) {
-      if (p.child.exitCode === null) p.child.kill("SIGKILL");
-      await p.exited;
-    }
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const { processes, cleanups } = useCliTeardown();
 
   it("warns when the oldest pending job waited more than 120 s, and about an old undelivered job", async () => {
     // Prepare: one job delivered 200 s ago and never settled, one waiting for 150 s.

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, inject, it } from "vitest";
-import { spawnCli, type CliProcess } from "../helpers/cli.ts";
+import { describe, expect, inject, it } from "vitest";
+import { spawnCli, useCliTeardown } from "../helpers/cli.ts";
 import { testManifest, writeManifest } from "../helpers/test-functions.ts";
 import { testRedis } from "../helpers/test-env.ts";
 import { waitFor } from "../helpers/wait-for.ts";
@@ -12,15 +12,7 @@ import { parsePrometheusText, type Exposition } from "./prometheus-text.ts";
 const redisUrl = inject("redisUrl");
 
 describe("metrics of two worker processes", () => {
-  const processes: CliProcess[] = [];
-  const cleanups: (() => Promise<unknown> | void)[] = [];
-  afterEach(async () => {
-    for (const p of processes.splice(0)) {
-      if (p.child.exitCode === null) p.child.kill("SIGKILL");
-      await p.exited;
-    }
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const { processes, cleanups } = useCliTeardown();
 
   it("GET /metrics counts exactly the jobs both processes ran, flushed while running and at SIGTERM", async () => {
     // Prepare: the HTTP app publishes; two `worker` processes (batch size 1, so both get work) run the jobs.
