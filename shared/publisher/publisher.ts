@@ -7,7 +7,9 @@ import { findFunction, type BuiltFunction, type FunctionManifest } from "../func
 import { loadSchemaModule, type SchemaModule } from "../functions/function-module.ts";
 import { jobKeys } from "../redis/keys.ts";
 import { createRedisKeyValueStore } from "../redis/redis-key-value-store.ts";
-import { publishIdempotent } from "../redis/scripts.ts";
+import { publishBatch as publishBatchScript, publishIdempotent } from "../redis/scripts.ts";
+
+const PUBLISH_CHUNK = 1000;
 
 /** Largest payload accepted, as JSON text. Bigger data belongs in storage the payload points to. */
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -90,8 +92,9 @@ export class Publisher {
   }
 
   /**
-   * Validates every payload first, then adds them all in one pipeline. Any invalid payload
-   * rejects the whole batch before anything is written. Resolves with the job ids in order.
+   * Validates every payload first, then adds them with one script call per 1,000 jobs. Any
+   * invalid payload rejects the whole batch before anything is written. Resolves with the job ids
+   * in order; when Redis fails part-way, the error's `details.stored` lists the ids that were added.
    */
   async publishBatch(type: string, payloads: readonly unknown[], options: Pick<PublishOptions, "traceparent"> = {}): Promise<string[]> {
     const jobs: JobEnvelope[] = [];
@@ -106,21 +109,27 @@ export class Publisher {
         throw error;
       }
     }
-    const { stream } = jobKeys(this.#config.keyPrefix, type);
-    const pipeline = this.#redis.pipeline();
-    for (const job of jobs) pipeline.xadd(stream, "*", ...envelopeFields(job));
-    let results: [Error | null, unknown][] | null;
-    try {
-      results = await pipeline.exec();
-    } catch (error) {
-      throw storeFailed(type, error);
-    }
-    const failed = (results ?? []).findIndex(([error]) => error !== null);
-    if (results === null || failed >= 0) {
-      const stored = results === null ? 0 : results.filter(([error]) => error === null).length;
-      throw new PublishError("STORE_FAILED", `Redis did not store every ${type} job: ${stored} of ${jobs.length} stored`, {
-        stored: jobs.filter((_, i) => results?.[i]?.[0] === null).map((job) => job.jobId),
-      });
+    const { stream } = jobKeys(this.#config.keyPrefix, target.fn.type);
+    const enqueuedAt = String(Date.now());
+    // Chunks of 1,000: each script call blocks Redis while it runs (~1 ms per 1,000 XADDs).
+    let stored = 0;
+    for (let start = 0; start < jobs.length; start += PUBLISH_CHUNK) {
+      const chunk = jobs.slice(start, start + PUBLISH_CHUNK);
+      const args: string[] = [target.fn.type, enqueuedAt, options.traceparent ?? ""];
+      for (const job of chunk) args.push(job.payload, job.jobId);
+      let added: number;
+      let failure: string;
+      try {
+        [added, failure] = await publishBatchScript.run<[number, string]>(this.#redis, [stream], args);
+      } catch (error) {
+        // Not run at all (connection lost, script refused): nothing of this chunk was added.
+        [added, failure] = [0, errorMessage(error)];
+      }
+      stored += added;
+      if (failure !== "") {
+        if (stored === 0) throw storeFailed(type, new Error(failure));
+        throw new PublishError("STORE_FAILED", `Redis stored only ${stored} of ${jobs.length} ${type} jobs: ${failure}`, { stored: jobs.slice(0, stored).map((job) => job.jobId) });
+      }
     }
     if (jobs[0]) this.#onPublished?.(jobs[0].type, jobs.length);
     return jobs.map((job) => job.jobId);

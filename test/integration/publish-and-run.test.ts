@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { startWorkers, type WorkerRuntime } from "../../shared/composition/worker-runtime.ts";
+import { decodeEntry } from "../../shared/job/envelope.ts";
 import { Publisher } from "../../shared/publisher/publisher.ts";
 import { createRedisConnection } from "../../shared/redis/connection.ts";
 import { jobKeys } from "../../shared/redis/keys.ts";
@@ -57,7 +58,20 @@ describe("publish -> run -> ack through the library", () => {
     expect(await redis.exists(keys.stream)).toBe(0);
   });
 
-  it("publishes a batch in one pipeline and returns the ids in order", async () => {
+  it("reports a batch Redis refused as STORE_FAILED, with nothing stored", async () => {
+    // Prepare: the stream key holds a string, so every XADD fails (WRONGTYPE).
+    const config = testConfig(redisUrl);
+    const manifest = await testManifest();
+    const redis = testRedis(redisUrl);
+    cleanups.push(() => redis.quit());
+    const publisher = new Publisher({ redis, manifest, config });
+    await redis.set(jobKeys(config.keyPrefix, "probe").stream, "not a stream");
+
+    // Act + Assess
+    await expect(publisher.publishBatch("probe", [{ id: "a" }, { id: "b" }])).rejects.toMatchObject({ code: "STORE_FAILED", message: expect.stringContaining("WRONGTYPE") });
+  });
+
+  it("publishes a batch in one script call and returns the ids in order", async () => {
     // Prepare
     const config = testConfig(redisUrl);
     const manifest = await testManifest();
@@ -66,10 +80,12 @@ describe("publish -> run -> ack through the library", () => {
     const publisher = new Publisher({ redis, manifest, config });
 
     // Act
-    const ids = await publisher.publishBatch("probe", [{ id: "a" }, { id: "b" }, { id: "c" }]);
+    const ids = await publisher.publishBatch("probe", Array.from({ length: 2500 }, (_, i) => ({ id: `j${i}` })), { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" });
 
-    // Assess
+    // Assess: three script calls of up to 1,000, every entry with the full envelope.
     const entries = await redis.xrange(jobKeys(config.keyPrefix, "probe").stream, "-", "+");
     expect(entries.map(([, fields]) => fields[fields.indexOf("job_id") + 1])).toEqual(ids);
+    const [, first] = entries[0] as [string, string[]];
+    expect(decodeEntry("1-0", first)).toMatchObject({ ok: true, job: { type: "probe", payload: '{"id":"j0"}', attempt: 1, traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } });
   });
 });
