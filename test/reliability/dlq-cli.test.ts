@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
+import { readJobMetrics } from "../../shared/metrics/read-job-metrics.ts";
 import { runCli } from "../helpers/cli.ts";
 import { probeHarness, type ProbeHarness } from "../helpers/probe-harness.ts";
 import { TEST_BUILD_DIR } from "../helpers/test-functions.ts";
@@ -41,6 +42,7 @@ describe("backend-workers dlq list | redrive | purge", () => {
     expect(all.stdout).toContain("redrove 2 job(s)");
     expect(await h.redis.xlen(h.keys.stream)).toBe(3);
     expect(await h.redis.xlen(h.keys.dlq)).toBe(0);
+    expect((await readJobMetrics(h.redis, h.config.keyPrefix, ["probe"])).get("probe")?.events.enqueued).toBe(3);
 
     const missing = await runCli(["dlq", "redrive", "probe"], env);
     expect(missing.code).toBe(1);

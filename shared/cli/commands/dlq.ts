@@ -4,15 +4,19 @@ import { BackendWorkersError } from "../../errors.ts";
 import { DeadLetters, type DeadLetter } from "../../dlq/dead-letters.ts";
 import { resolveRedisUrl } from "../../embedded/resolve-redis-url.ts";
 import { findFunction } from "../../functions/manifest.ts";
+import { MetricsRecorder } from "../../metrics/metrics-recorder.ts";
 import { createRedisConnection } from "../../redis/connection.ts";
 import { ensureBuilt } from "../project.ts";
 
-async function withDeadLetters<T>(config: Config, type: string, action: (dlq: DeadLetters) => Promise<T>): Promise<T> {
+async function withDeadLetters<T>(config: Config, type: string, action: (dlq: DeadLetters, metrics: MetricsRecorder) => Promise<T>): Promise<T> {
   findFunction(await ensureBuilt(config), type);
   const redis = createRedisConnection(await resolveRedisUrl(config), { role: "client", name: "bw:dlq" });
+  // A redriven job is enqueued again: counted like any publish, so /metrics adds up.
+  const metrics = new MetricsRecorder({ redis, keyPrefix: config.keyPrefix });
   try {
-    return await action(new DeadLetters(redis, config.keyPrefix));
+    return await action(new DeadLetters(redis, config.keyPrefix), metrics);
   } finally {
+    await metrics.close().catch(() => undefined);
     redis.disconnect();
   }
 }
@@ -38,9 +42,10 @@ export function registerDlqCommands(program: Command, config: () => Config): voi
     .option("--id <ids...>", "dead-letter entry ids (from dlq list)")
     .option("--all", "every dead letter")
     .action((type: string, options: { id?: string[]; all?: boolean }) =>
-      withDeadLetters(config(), type, async (letters) => {
+      withDeadLetters(config(), type, async (letters, metrics) => {
         if (!options.all && !options.id?.length) throw new BackendWorkersError("BAD_ARGUMENT", "dlq redrive needs --id <id...> or --all", { retryable: false });
         const moved = await letters.redrive(type, options.all ? { all: true } : { ids: options.id ?? [] });
+        metrics.recordEnqueued(type, moved);
         process.stdout.write(`redrove ${moved} job(s) to ${type}\n`);
       }),
     );
