@@ -42,6 +42,11 @@ export interface Config {
   awsRegion: string;
   /** Deployed names are `<prefix><function>`; osls names them `<service>-<stage>-<function>`. */
   lambdaFunctionPrefix: string;
+  /**
+   * Runs every function with this invoker whatever serverless.yml says (e.g. `lambda` for a
+   * listener next to Redis that drives AWS Lambda); undefined keeps each function's own.
+   */
+  functionInvoker: "inline" | "isolated" | "lambda" | undefined;
 }
 
 /** The error of a bad environment variable; its message is the one line printed at start. */
@@ -141,7 +146,15 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
     lambdaEndpoint: optionalUrl(env, "LAMBDA_ENDPOINT", ["http:", "https:"]),
     awsRegion: env.AWS_REGION?.trim() || "eu-west-1",
     lambdaFunctionPrefix: lambdaFunctionPrefix(env),
+    functionInvoker: functionInvoker(env),
   };
+}
+
+function functionInvoker(env: Env): Config["functionInvoker"] {
+  const raw = env.FUNCTION_INVOKER?.trim();
+  if (!raw) return undefined;
+  if (raw !== "inline" && raw !== "isolated" && raw !== "lambda") throw new ConfigError("FUNCTION_INVOKER", `must be inline, isolated or lambda, got "${raw}"`);
+  return raw;
 }
 
 function lambdaFunctionPrefix(env: Env): string {

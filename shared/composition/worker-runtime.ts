@@ -55,9 +55,10 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
   let lambda: Invoker | undefined;
   // One invoker of each kind, made on first use; `options.invokers` replaces any of them (tests).
   const invokerFor = (fn: BuiltFunction): Invoker => {
-    const given = options.invokers?.[fn.invoker];
+    const kind = config.functionInvoker ?? fn.invoker;
+    const given = options.invokers?.[kind];
     if (given) return given;
-    if (fn.invoker === "isolated") {
+    if (kind === "isolated") {
       return (isolated ??= createIsolatedInvoker({
         logger,
         logFile: config.logFile,
@@ -65,7 +66,7 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
         env: childProcessEnv({ REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: config.keyPrefix, VAR_DIR: config.varDir, LOG_LEVEL: config.logLevel }),
       }));
     }
-    if (fn.invoker === "lambda") {
+    if (kind === "lambda") {
       return (lambda ??= createLambdaInvoker({ logger, region: config.awsRegion, endpoint: config.lambdaEndpoint, functionPrefix: config.lambdaFunctionPrefix }));
     }
     return inline;

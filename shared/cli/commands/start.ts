@@ -53,7 +53,7 @@ export async function runStart(config: Config, options: StartOptions): Promise<v
     const where = embedded ? `embedded (${embedded.owned ? "started" : "reused"}, pid ${embedded.pid}, data in ${config.varDir}/redis)` : "REDIS_URL";
     print(`backend-workers: Redis ${redactUrl(redisUrl)} — ${where}`);
     for (const fn of runtime.listener.functions) {
-      print(`backend-workers: ${fn.type}: ${fn.workers ?? config.workers} worker(s), ${fn.invoker} invoker, batch ${fn.batchSize}`);
+      print(`backend-workers: ${fn.type}: ${fn.workers ?? config.workers} worker(s), ${config.functionInvoker ?? fn.invoker} invoker, batch ${fn.batchSize}`);
     }
     if (options.http !== false) {
       // Loaded only here: a `worker` process never holds the HTTP stack.
