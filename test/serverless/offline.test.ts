@@ -51,7 +51,10 @@ describe("serverless offline start runs the Redis-stream listener through the La
     service = serviceDir(SERVICE_YML);
     config = testConfig(redisUrl);
     lambdaPort = await freePort();
-    offline = startOsls(service.dir, ["offline", "start", "--host", "127.0.0.1", "--lambdaPort", String(lambdaPort)], {
+    // Free ports for every server serverless-offline may open, so nothing else on the machine
+    // (a developer's own `serverless offline` on 3000/3001) can collide with the test.
+    const [httpPort, websocketPort] = [await freePort(), await freePort()];
+    offline = startOsls(service.dir, ["offline", "start", "--host", "127.0.0.1", "--lambdaPort", String(lambdaPort), "--httpPort", String(httpPort), "--websocketPort", String(websocketPort)], {
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: config.keyPrefix,
       VAR_DIR: config.varDir,
