@@ -36,6 +36,7 @@ export function createInlineInvoker(options: InlineInvokerOptions): Invoker {
     return { module, host };
   };
   return {
+    kind: "inline",
     async prepare(fn: BuiltFunction): Promise<void> {
       load(fn);
     },

@@ -7,6 +7,8 @@ import type { BatchResponse, StreamEvent } from "../handler/stream-event.ts";
  * batch failed (every record is retried); a `batchItemFailures` answer fails only those records.
  */
 export interface Invoker {
+  /** Which kind this is (`inline`, `isolated`, `lambda`), for logs. */
+  readonly kind?: string;
   invoke(fn: BuiltFunction, event: StreamEvent): Promise<BatchResponse>;
   /** Loads what a first invocation would (a bundle, a child process) so the first job does not wait for it. */
   prepare?(fn: BuiltFunction): Promise<void>;

@@ -91,6 +91,7 @@ export function createIsolatedInvoker(options: IsolatedInvokerOptions): Invoker 
   };
 
   return {
+    kind: "isolated",
     async invoke(fn: BuiltFunction, event: StreamEvent): Promise<BatchResponse> {
       if (closed) throw new BackendWorkersError("INVOKER_CLOSED", "the isolated invoker is closed");
       const child = acquire(fn);

@@ -87,6 +87,7 @@ export function createLambdaInvoker(options: LambdaInvokerOptions): Invoker {
   };
 
   return {
+    kind: "lambda",
     invoke,
     async close() {
       if (closed) return;

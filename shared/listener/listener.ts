@@ -89,7 +89,7 @@ export class Listener {
         this.#workers.push(worker);
       }
       promoter.start();
-      logger.info({ type: fn.type, workers: count, invoker: fn.invoker, batchSize: fn.batchSize }, "function listening");
+      logger.info({ type: fn.type, workers: count, invoker: invoker.kind ?? fn.invoker, batchSize: fn.batchSize }, "function listening");
     }
   }
 
