@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
+import { fieldsToObject } from "../../shared/job/envelope.ts";
 import { probeHarness, type ProbeHarness } from "../helpers/probe-harness.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
@@ -47,7 +48,7 @@ describe("fault: a function that fails jobs once at random", () => {
     await waitFor(async () => (await h.redis.xlen(h.keys.dlq)) === 1, { message: "not dead-lettered" });
     expect(await h.runs("doomed")).toBe(4);
     const [[entryId, flat]] = (await h.redis.xrange(h.keys.dlq, "-", "+")) as [[string, string[]]];
-    const fields = Object.fromEntries(flat.flatMap((_, i) => (i % 2 ? [] : [[flat[i], flat[i + 1]]])));
+    const fields = fieldsToObject(flat);
     expect(fields).toMatchObject({ type: "probe", job_id: jobId, attempt: "4", error_code: "ALWAYS", error_message: "failing every attempt on purpose", function: "probe" });
     expect(Number(fields.first_failed_at)).toBeLessThanOrEqual(Number(fields.failed_at));
     expect(fields.original_id).toMatch(/^\d+-\d+$/);

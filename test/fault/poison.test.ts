@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
+import { fieldsToObject } from "../../shared/job/envelope.ts";
 import { probeHarness, type ProbeHarness } from "../helpers/probe-harness.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
@@ -29,7 +30,7 @@ describe("fault: poison entries written straight into the stream", () => {
     await waitFor(async () => (await h.redis.xlen(h.keys.dlq)) === 6, { message: "poison not dead-lettered" });
     const letters = await h.redis.xrange(h.keys.dlq, "-", "+");
     const reasons = letters.map(([, flat]) => {
-      const fields = Object.fromEntries(flat.flatMap((_, i) => (i % 2 ? [] : [[flat[i], flat[i + 1]]])));
+      const fields = fieldsToObject(flat);
       return [fields.job_id ?? fields.garbage, fields.error_code, fields.error_message];
     });
     // Order inside one settled batch is not part of the contract: compare by job.

@@ -16,7 +16,7 @@ import { testConfig } from "../helpers/test-env.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { ImportHarness, TEST_EMAIL, TEST_TOKEN } from "./import-harness.ts";
 import { dumpRedis, readIfExists } from "./secret-scan.ts";
-import { mailText } from "./smtp-peer.ts";
+import { mailText } from "./mail-text.ts";
 
 const redisUrl = inject("redisUrl");
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -71,7 +71,7 @@ describe("jira-import failures through the real listener: the reason reaches the
 
   const assertSecretNowhere = async () => {
     await flushLogger(harness.logger);
-    const everything = [await dumpRedis(harness.redis, harness.config.keyPrefix), readIfExists(harness.config.logFile), ...harness.smtp.mails.map((mail) => mail.raw)].join("\n");
+    const everything = [await dumpRedis(harness.redis, harness.config.keyPrefix), readIfExists(harness.config.logFile), ...harness.smtp.messages.map((mail) => mail.raw)].join("\n");
     expect(everything).not.toContain(TEST_TOKEN);
     expect(everything).not.toContain(Buffer.from(`${TEST_EMAIL}:${TEST_TOKEN}`).toString("base64"));
   };
@@ -84,7 +84,7 @@ describe("jira-import failures through the real listener: the reason reaches the
     expect(fields.attempt).toBe("1");
     expect(JSON.parse(fields.payload!)).toMatchObject({ credentialsRef: `secret:${jobId}` });
     expect(JSON.parse(fields.payload!)).not.toHaveProperty("credentials");
-    const mail = (await waitFor(() => harness.smtp.mails.find((m) => m.raw.includes(jobId)), { message: "no failure mail" }))!;
+    const mail = (await waitFor(() => harness.smtp.messages.find((m) => m.raw.includes(jobId)), { message: "no failure mail" }))!;
     expect(mail.to).toEqual(["requester@example.com"]);
     expect(mailText(mail.raw)).toContain("failed");
     expect(mailText(mail.raw)).toContain("Reason: Jira at");
@@ -98,7 +98,7 @@ describe("jira-import failures through the real listener: the reason reaches the
     const { jobId, fields } = await publishAndWaitForDeadLetter(replay.url, "NOPE");
     expect(fields.error_code).toBe("JIRA_NOT_FOUND");
     expect(fields.error_message).toContain("/rest/api/2/project/NOPE/roledetails (404 Not Found)");
-    const mail = (await waitFor(() => harness.smtp.mails.find((m) => m.raw.includes(jobId)), { message: "no failure mail" }))!;
+    const mail = (await waitFor(() => harness.smtp.messages.find((m) => m.raw.includes(jobId)), { message: "no failure mail" }))!;
     expect(mailText(mail.raw)).toContain("roledetails (404 Not Found)");
     await assertSecretNowhere();
   });
@@ -122,7 +122,7 @@ describe("jira-import failures through the real listener: the reason reaches the
     const ctx = { logger: harness.logger, signal: new AbortController().signal, attempt: 3, maxAttempts: 3, jobId, enqueuedAt: Date.now(), deps: scope.deps };
     await expect(runImport(payload, ctx)).rejects.toMatchObject({ code: "JIRA_UNAVAILABLE", retryable: true });
     await scope.dispose();
-    const mail = harness.smtp.mails.find((m) => m.raw.includes(jobId));
+    const mail = harness.smtp.messages.find((m) => m.raw.includes(jobId));
     expect(mailText(mail?.raw ?? "")).toContain("failed 4 times (last: HTTP 503: maintenance)");
     await assertSecretNowhere();
   });

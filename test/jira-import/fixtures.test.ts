@@ -70,7 +70,7 @@ describe("jira-import replays every recorded Jira session into the XML Tuleap pr
       // Every Jira request authenticated the way this kind of Jira expects.
       const authenticated = replay.requests.filter((request) => request.path !== "/rest/api/2/serverInfo");
       expect(new Set(authenticated.map((request) => request.authorization?.split(" ")[0]))).toEqual(new Set([set.flavor === "cloud" ? "Basic" : "Bearer"]));
-      const mail = harness.smtp.mails.find((m) => m.raw.includes(jobId));
+      const mail = harness.smtp.messages.find((m) => m.raw.includes(jobId));
       expect(mail?.raw).toContain(`Artifacts: ${tuleap.size}`);
       expect(mail?.raw).not.toContain(TEST_TOKEN);
     } finally {

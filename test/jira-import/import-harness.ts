@@ -13,7 +13,7 @@ import { createRedisKeyValueStore } from "../../shared/redis/redis-key-value-sto
 import { handler } from "../../functions/jira-import/handler.ts";
 import { beforePublish, type ImportRequest, type StoredImport } from "../../functions/jira-import/schema.ts";
 import { testConfig, testLogger, testRedis } from "../helpers/test-env.ts";
-import { startSmtpPeer, type SmtpPeer } from "./smtp-peer.ts";
+import { startSmtpPeer, type SmtpPeer } from "../helpers/smtp-peer.ts";
 
 /** Credentials the tests use; a test asserts they never leave the vault. */
 export const TEST_TOKEN = `tok-${randomBytes(12).toString("hex")}`;

@@ -84,12 +84,12 @@ describe("jira-import on a 250-issue Jira Cloud project paged with nextPageToken
       expect(artifacts.size).toBe(250);
       const xml = readFileSync(join(harness.config.importDir, jobId, "tracker.xml"), "utf8");
       expect(xml.match(/<artifact id=/g)?.length).toBe(250);
-      expect(harness.smtp.mails.filter((mail) => mail.raw.includes(jobId))).toHaveLength(1);
+      expect(harness.smtp.messages.filter((mail) => mail.raw.includes(jobId))).toHaveLength(1);
 
       // A redelivery of the finished job changes nothing and mails nobody.
       const again = await harness.run(payload, { jobId, attempt: 3 });
       expect(again.batchItemFailures).toEqual([]);
-      expect(harness.smtp.mails.filter((mail) => mail.raw.includes(jobId))).toHaveLength(1);
+      expect(harness.smtp.messages.filter((mail) => mail.raw.includes(jobId))).toHaveLength(1);
     } finally {
       await replay.close();
     }

@@ -77,7 +77,7 @@ describe("jira-import in a worker process killed with SIGKILL mid-import", () =>
 
     // Assess
     const xmlFile = join(h.config.importDir, jobId, "tracker.xml");
-    await waitFor(() => h.smtp.mails.some((mail) => mail.raw.includes(jobId)), { message: "no outcome mail", timeoutMs: 40_000 }).catch((error: Error) => {
+    await waitFor(() => h.smtp.messages.some((mail) => mail.raw.includes(jobId)), { message: "no outcome mail", timeoutMs: 40_000 }).catch((error: Error) => {
       throw new Error(`${error.message}\n${second.output()}\n${readFileSync(join(h.config.varDir, "log", "worker_log"), "utf8").split("\n").slice(-15).join("\n")}`);
     });
     const xml = readFileSync(xmlFile, "utf8");
@@ -88,6 +88,6 @@ describe("jira-import in a worker process killed with SIGKILL mid-import", () =>
     // child did not carry on after its parent died.
     expect(project.pageRequests.get(3)).toBe(2);
     expect([4, 5, 6].map((page) => project.pageRequests.get(page))).toEqual([1, 1, 1]);
-    expect(h.smtp.mails.filter((mail) => mail.raw.includes(jobId))).toHaveLength(1);
+    expect(h.smtp.messages.filter((mail) => mail.raw.includes(jobId))).toHaveLength(1);
   });
 });

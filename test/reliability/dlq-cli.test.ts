@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
+import { fieldsToObject } from "../../shared/job/envelope.ts";
 import { readJobMetrics } from "../../shared/metrics/read-job-metrics.ts";
 import { runCli } from "../helpers/cli.ts";
 import { probeHarness, type ProbeHarness } from "../helpers/probe-harness.ts";
@@ -34,7 +35,7 @@ describe("backend-workers dlq list | redrive | purge", () => {
     const one = await runCli(["dlq", "redrive", "probe", "--id", letters[0].id], env);
     expect(one.stdout).toContain("redrove 1 job(s)");
     const [[, flat]] = (await h.redis.xrange(h.keys.stream, "-", "+")) as [[string, string[]]];
-    const fields = Object.fromEntries(flat.flatMap((_, i) => (i % 2 ? [] : [[flat[i], flat[i + 1]]])));
+    const fields = fieldsToObject(flat);
     expect(fields).toMatchObject({ attempt: "1", job_id: letters[0].jobId, type: "probe" });
     expect(fields.error_code).toBeUndefined();
 
