@@ -17,7 +17,7 @@ const server = await startRedisServer({ appendonly: false });
 const admin = connect(server.url);
 const distDir = mkdtempSync(join(tmpdir(), "bw-prof-"));
 const def = toFunctionDefinition("noop", 60, 256, redisStreamEventSchema.parse({ batchSize: 100 }));
-await buildFunctions({ definitions: [def], functionsDir: join(import.meta.dirname, "functions"), outDir: distDir });
+await buildFunctions({ definitions: [def], functionsDir: join(import.meta.dirname, "functions"), outDir: distDir, minify: !process.argv.includes("--no-minify") });
 const manifest = JSON.parse(readFileSync(join(distDir, "manifest.json"), "utf8"));
 manifest.functions = manifest.functions.map((fn: any) => ({ ...fn, bundle: join(distDir, fn.bundle), schemaBundle: join(distDir, fn.schemaBundle) }));
 const config = loadConfig({ REDIS_URL: server.url, BACKEND_WORKERS: String(workers), VAR_DIR: distDir, LOG_LEVEL: "silent" });

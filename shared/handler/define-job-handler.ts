@@ -90,13 +90,18 @@ export function defineJobHandler<S extends z.ZodType>(definition: JobHandlerDefi
     const host = context.backendWorkers ?? standaloneHost(context);
     const timeoutMs = Math.min(definition.timeoutMs ?? host.timeoutMs, host.timeoutMs);
     const batchItemFailures: BatchItemFailure[] = [];
-    const durationsMs: Record<string, number> = {};
+    const durationsMs: number[] = [];
     const watchdog = new Watchdog(timeoutMs);
+    // Asked once per batch: the "job started/done" lines cost nothing when they are not written.
+    const logJobs = host.logger.isLevelEnabled?.("info") ?? true;
     try {
+      // One clock read per record: a record's end is the next one's start.
+      let started = performance.now();
       for (const record of event?.Records ?? []) {
-        const started = performance.now();
-        const failed = await runRecord(definition, record, host, watchdog);
-        durationsMs[record.messageId] = performance.now() - started;
+        const failed = await runRecord(definition, record, host, watchdog, started, logJobs);
+        const ended = performance.now();
+        durationsMs.push(ended - started);
+        started = ended;
         if (failed) batchItemFailures.push(failed);
       }
     } finally {
@@ -110,20 +115,22 @@ export function defineJobHandler<S extends z.ZodType>(definition: JobHandlerDefi
 const TIMED_OUT = Symbol("timed out");
 
 /**
- * One timer per batch instead of one per record: records run one after another, so the timer is
- * re-armed (`refresh()`, ~4x cheaper than a new setTimeout) for each and fires the current record's
- * timeout callback only.
+ * One timer per batch instead of one per record. Records run one after another: arming only notes
+ * the current record's start (no timer call on the hot path); when the timer fires it either times
+ * that record out or sleeps again until the record's own deadline.
  */
 class Watchdog {
   #timer: NodeJS.Timeout | undefined;
+  #startedAt = 0;
   #onTimeout: (() => void) | undefined;
 
   constructor(readonly timeoutMs: number) {}
 
-  arm(onTimeout: () => void): void {
+  /** Watches the record that started at `startedAt` (a `performance.now()` reading). */
+  arm(startedAt: number, onTimeout: () => void): void {
+    this.#startedAt = startedAt;
     this.#onTimeout = onTimeout;
-    if (this.#timer) this.#timer.refresh();
-    else this.#timer = setTimeout(() => this.#onTimeout?.(), this.timeoutMs);
+    this.#timer ??= setTimeout(this.#check, Math.max(1, startedAt + this.timeoutMs - performance.now()));
   }
 
   disarm(): void {
@@ -132,7 +139,25 @@ class Watchdog {
 
   dispose(): void {
     clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#onTimeout = undefined;
   }
+
+  readonly #check = (): void => {
+    const onTimeout = this.#onTimeout;
+    if (!onTimeout) {
+      this.#timer = undefined; // nothing running: the next arm() starts a timer again
+      return;
+    }
+    const left = this.#startedAt + this.timeoutMs - performance.now();
+    if (left > 0) {
+      this.#timer = setTimeout(this.#check, left);
+      return;
+    }
+    this.#timer = undefined;
+    this.#onTimeout = undefined;
+    onTimeout();
+  };
 }
 
 /** The ctx of one job; logger and signal are made only if the body reads them. */
@@ -185,7 +210,7 @@ function failure(record: StreamRecord, host: InvocationHost, bindings: object, c
   return { itemIdentifier: record.messageId, code, message, retryable };
 }
 
-async function runRecord<S extends z.ZodType>(definition: JobHandlerDefinition<S>, record: StreamRecord, host: InvocationHost, watchdog: Watchdog): Promise<BatchItemFailure | undefined> {
+async function runRecord<S extends z.ZodType>(definition: JobHandlerDefinition<S>, record: StreamRecord, host: InvocationHost, watchdog: Watchdog, started: number, logJobs: boolean): Promise<BatchItemFailure | undefined> {
   const jobId = record.messageAttributes?.[RECORD_ATTRIBUTES.jobId]?.stringValue ?? record.messageId;
   const attempt = Number(record.attributes?.ApproximateReceiveCount ?? 1) || 1;
   // Bindings per log call instead of a child logger per job: pino's child() (with redaction)
@@ -202,29 +227,31 @@ async function runRecord<S extends z.ZodType>(definition: JobHandlerDefinition<S
 
   const maxAttempts = Number(record.messageAttributes?.[RECORD_ATTRIBUTES.maxAttempts]?.stringValue) || undefined;
   const ctx = new RecordContext(bindings, host, Number(record.attributes?.SentTimestamp) || Date.now(), maxAttempts);
-  const timeout = `job timed out after ${watchdog.timeoutMs} ms`;
-  const started = performance.now();
-  host.logger.info(bindings, "job started");
+  if (logJobs) host.logger.info(bindings, "job started");
   try {
     const result = definition.handle(parsed.data, ctx);
     // A body that returned synchronously cannot time out; otherwise race it against the watchdog
     // with one promise (Promise.race allocates a pair of reactions per contender).
     const outcome = isPromiseLike(result)
       ? await new Promise<unknown>((resolve, reject) => {
-          watchdog.arm(() => {
+          watchdog.arm(started, () => {
             ctx.abort();
             resolve(TIMED_OUT);
           });
           result.then(resolve, reject);
         })
       : result;
-    if (outcome === TIMED_OUT) return failure(record, host, bindings, "TIMEOUT", timeout, true);
-    host.logger.info({ ...bindings, durationMs: Math.round(performance.now() - started) }, "job done");
+    if (outcome === TIMED_OUT) return failure(record, host, bindings, "TIMEOUT", timedOutMessage(watchdog), true);
+    if (logJobs) host.logger.info({ ...bindings, durationMs: Math.round(performance.now() - started) }, "job done");
     return undefined;
   } catch (error) {
-    if (ctx.timedOut) return failure(record, host, bindings, "TIMEOUT", timeout, true);
+    if (ctx.timedOut) return failure(record, host, bindings, "TIMEOUT", timedOutMessage(watchdog), true);
     return failure(record, host, bindings, errorCode(error), errorMessage(error), isRetryable(error));
   } finally {
     watchdog.disarm();
   }
+}
+
+function timedOutMessage(watchdog: Watchdog): string {
+  return `job timed out after ${watchdog.timeoutMs} ms`;
 }

@@ -40,6 +40,11 @@ export function createInlineInvoker(options: InlineInvokerOptions): Invoker {
     async prepare(fn: BuiltFunction): Promise<void> {
       load(fn);
     },
+    needsDigest(fn: BuiltFunction): boolean {
+      // A defineJobHandler handler carries its jobType and never reads md5OfBody; any other
+      // (a plain SQS-style handler) gets it.
+      return typeof (load(fn).module.handler as { jobType?: unknown }).jobType !== "string";
+    },
     async invoke(fn: BuiltFunction, event: StreamEvent): Promise<BatchResponse> {
       const { module, host } = load(fn);
       const deadline = Date.now() + fn.timeoutMs * Math.max(1, event.Records.length);

@@ -12,6 +12,11 @@ export interface Invoker {
   invoke(fn: BuiltFunction, event: StreamEvent): Promise<BatchResponse>;
   /** Loads what a first invocation would (a bundle, a child process) so the first job does not wait for it. */
   prepare?(fn: BuiltFunction): Promise<void>;
+  /**
+   * False when the function is known not to read a record's `md5OfBody` (then the listener does
+   * not compute it). Absent means it may: out-of-process handlers get every SQS field.
+   */
+  needsDigest?(fn: BuiltFunction): boolean;
   /** Releases what the invoker holds (child processes, clients); idempotent. */
   close(): Promise<void>;
 }

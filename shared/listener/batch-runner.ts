@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { errorCode, errorMessage } from "../errors.ts";
 import type { BuiltFunction } from "../functions/manifest.ts";
 import type { BatchItemFailure } from "../handler/stream-event.ts";
-import { decodeEntry, envelopeFields, type JobEnvelope } from "../job/envelope.ts";
+import { envelopeFields, type DecodedEntry, type JobEnvelope } from "../job/envelope.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Invoker } from "../invokers/invoker.ts";
 import { MAX_PAYLOAD_BYTES } from "../publisher/publisher.ts";
@@ -67,8 +67,8 @@ export class BatchRunner {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Runs `entries`; `deliveries[i]` is how often entry i was delivered (1 for a fresh read). */
-  async run(entries: readonly RawEntry[], deliveries?: readonly number[]): Promise<BatchOutcome> {
+  /** Runs decoded `entries`; `deliveries[i]` is how often entry i was delivered (1 for a fresh read). */
+  async run(entries: readonly DecodedEntry[], deliveries?: readonly number[]): Promise<BatchOutcome> {
     const { fn, keys, invoker, logger } = this.#options;
     const started = performance.now();
     const now = this.#now();
@@ -79,8 +79,8 @@ export class BatchRunner {
     const done: string[] = [];
     let timedOut = 0;
 
-    for (const [index, [id, flat]] of entries.entries()) {
-      const decoded = decodeEntry(id, flat);
+    for (const [index, decoded] of entries.entries()) {
+      const id = decoded.id;
       if (!decoded.ok) {
         dead.push(this.#deadLetter(id, flattenObject(decoded.fields), "MALFORMED_ENTRY", decoded.reason, undefined, now));
         continue;
@@ -103,9 +103,9 @@ export class BatchRunner {
       const { failures, durationsMs } = await this.#invoke(runnable);
       const failedAt = this.#now();
       if (durationsMs) jobDurationsMs = { done: [], retried: [], dead: [] };
-      for (const item of runnable) {
+      for (const [index, item] of runnable.entries()) {
         const failure = failures.get(item.entryId);
-        const ran = durationsMs?.[item.entryId];
+        const ran = durationsMs?.[index];
         if (!failure) {
           done.push(item.entryId);
           if (ran !== undefined) jobDurationsMs?.done.push(ran);
@@ -140,16 +140,19 @@ export class BatchRunner {
     };
   }
 
-  async #invoke(runnable: RunnableJob[]): Promise<{ failures: Map<string, BatchItemFailure>; durationsMs?: Record<string, number> }> {
+  async #invoke(runnable: RunnableJob[]): Promise<{ failures: Map<string, BatchItemFailure>; durationsMs?: readonly number[] }> {
     const { fn, keys, invoker, logger } = this.#options;
     const failures = new Map<string, BatchItemFailure>();
     try {
-      const response = await invoker.invoke(fn, toStreamEvent(keys.stream, runnable, { maxAttempts: fn.maximumRetryAttempts + 1 }));
+      const response = await invoker.invoke(fn, toStreamEvent(keys.stream, runnable, { maxAttempts: fn.maximumRetryAttempts + 1, digest: invoker.needsDigest?.(fn) ?? true }));
       for (const failure of response?.batchItemFailures ?? []) {
         if (failure && typeof failure.itemIdentifier === "string") failures.set(failure.itemIdentifier, failure);
       }
       const durationsMs = response?.durationsMs;
-      return { failures, durationsMs: durationsMs && typeof durationsMs === "object" ? durationsMs : undefined };
+      // Only an array with one number per record is believed (a function built by another version
+      // of this project, or a plain SQS handler, may answer something else).
+      const valid = Array.isArray(durationsMs) && durationsMs.length === runnable.length && durationsMs.every((ms) => typeof ms === "number");
+      return { failures, durationsMs: valid ? durationsMs : undefined };
     } catch (error) {
       // The whole invocation failed (bundle crashed, child died, Lambda throttled): retry all.
       const code = errorCode(error) === "HANDLER_ERROR" ? "INVOKE_FAILED" : errorCode(error);

@@ -4,6 +4,7 @@ import type { BuiltFunction } from "../functions/manifest.ts";
 import type { Logger } from "../logging/logger.ts";
 import { GROUP, type JobKeys } from "../redis/keys.ts";
 import { claimPending, renewPending } from "../redis/scripts.ts";
+import { decodeEntry, decodeEntryBuffers, type DecodedEntry } from "../job/envelope.ts";
 import type { BatchOutcome, BatchRunner, RawEntry } from "./batch-runner.ts";
 import { ConsumerLease, LEASE_TTL_MS } from "./consumer-lease.ts";
 import { ensureGroup } from "./ensure-group.ts";
@@ -114,7 +115,7 @@ export class Worker {
   }
 
   /** XREADGROUP for new entries, blocking until some arrive or the next reclaim is due. */
-  async #read(): Promise<RawEntry[]> {
+  async #read(): Promise<DecodedEntry[]> {
     const { fn, keys, logger } = this.#o;
     const blockMs = Math.max(1, Math.min(this.#nextReclaimAt - Date.now(), 5_000));
     try {
@@ -155,10 +156,19 @@ export class Worker {
     await this.#o.redis.xgroup("CREATECONSUMER", this.#o.keys.stream, GROUP, this.name);
   }
 
-  async #readOnce(count: number, blockMs: number): Promise<RawEntry[]> {
+  async #readOnce(count: number, blockMs: number): Promise<DecodedEntry[]> {
     const { keys, blocking } = this.#o;
-    const reply = (await blocking.xreadgroup("GROUP", GROUP, this.name, "COUNT", count, "BLOCK", Math.max(1, Math.round(blockMs)), "STREAMS", keys.stream, ">")) as [string, RawEntry[]][] | null;
-    return reply?.[0]?.[1] ?? [];
+    // Read as Buffers: ioredis would otherwise make a string of every field name and value of
+    // every entry; the envelope decoder converts only what a job needs.
+    const reply = (await blocking.xreadgroupBuffer("GROUP", GROUP, this.name, "COUNT", count, "BLOCK", Math.max(1, Math.round(blockMs)), "STREAMS", keys.stream, ">")) as [Buffer, [Buffer, Buffer[] | null][]][] | null;
+    const entries = reply?.[0]?.[1];
+    if (!entries) return [];
+    const decoded = new Array<DecodedEntry>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const [id, fields] = entries[i] as [Buffer, Buffer[] | null];
+      decoded[i] = decodeEntryBuffers(id, fields);
+    }
+    return decoded;
   }
 
   /** Claims and runs entries batch by batch: this worker's own ("own") or idle ones ("stale"). */
@@ -169,7 +179,7 @@ export class Worker {
       const [next, entries, counts] = await claimPending.run<[string, RawEntry[], number[]]>(redis, [keys.stream], [GROUP, this.name, mode, minIdleMs, fn.batchSize, start]);
       if (entries.length > 0) {
         this.#o.logger.info({ worker: this.name, mode, count: entries.length }, mode === "own" ? "re-running own pending jobs" : "took over jobs of a dead worker");
-        await this.#runBatch(entries, counts);
+        await this.#runBatch(entries.map(([id, fields]) => decodeEntry(id, fields)), counts);
       }
       // XAUTOCLAIM scans at most 10 x COUNT pending entries per call: an empty answer with a
       // non-zero cursor only means "nothing idle in this stretch", so go on until the cursor wraps.
@@ -178,9 +188,9 @@ export class Worker {
     }
   }
 
-  async #runBatch(entries: RawEntry[], deliveries?: number[]): Promise<void> {
+  async #runBatch(entries: DecodedEntry[], deliveries?: number[]): Promise<void> {
     const { fn, keys, redis, runner } = this.#o;
-    const ids = entries.map(([id]) => id);
+    const ids = entries.map((entry) => entry.id);
     const heartbeat = setInterval(() => {
       renewPending.run(redis, [keys.stream], [GROUP, this.name, ...ids]).catch(() => undefined);
     }, fn.visibilityTimeoutMs / 3);

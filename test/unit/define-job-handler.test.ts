@@ -39,7 +39,7 @@ describe("defineJobHandler", () => {
     const response = await handler(event('{"artifactId":1,"title":"a"}', '{"artifactId":2,"title":"b"}'), { backendWorkers: host() });
 
     // Assess
-    expect(response).toEqual({ batchItemFailures: [], durationsMs: { "1-0": expect.any(Number), "2-0": expect.any(Number) } });
+    expect(response).toEqual({ batchItemFailures: [], durationsMs: [expect.any(Number), expect.any(Number)] });
     expect(seen).toEqual([[1, "job-1", 2, 4], [2, "job-2", 2, 4]]);
   });
 
@@ -89,6 +89,26 @@ describe("defineJobHandler", () => {
       ["2-0", "TIMEOUT", true],
     ]);
     expect(aborted).toBe(true);
+  });
+
+  it("gives every record of a batch its own full timeout, however long the records before it ran", async () => {
+    // Prepare: each record runs 60 % of the timeout, so a timer counted from the batch's start
+    // (or from the first record's) would cut the second one short.
+    const timeoutMs = 200;
+    const handler = defineJobHandler({
+      type: "t",
+      schema,
+      handle: (payload) => (payload.title === "hangs" ? new Promise(() => undefined) : new Promise((resolve) => setTimeout(resolve, timeoutMs * 0.6))),
+    });
+
+    // Act
+    const response = await handler(event('{"artifactId":1,"title":"a"}', '{"artifactId":2,"title":"b"}', '{"artifactId":3,"title":"c"}', '{"artifactId":4,"title":"hangs"}', '{"artifactId":5,"title":"d"}'), {
+      backendWorkers: host(timeoutMs),
+    });
+
+    // Assess
+    expect(response.batchItemFailures.map((failure) => [failure.itemIdentifier, failure.code])).toEqual([["4-0", "TIMEOUT"]]);
+    expect(response.durationsMs?.[3]).toBeGreaterThanOrEqual(timeoutMs - 1);
   });
 
   it("carries its type and schema for the publisher", () => {
