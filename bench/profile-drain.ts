@@ -9,7 +9,7 @@ import { redisStreamEventSchema, toFunctionDefinition } from "../shared/function
 import { createLogger } from "../shared/logging/logger.ts";
 import { Publisher } from "../shared/publisher/publisher.ts";
 import { startRedisServer } from "../test/helpers/redis-server.ts";
-import { benchPayload, connect } from "./systems.ts";
+import { benchPayload, connect, redisCpu } from "./systems.ts";
 
 const workers = Number(process.argv[2] ?? 10);
 const N = 100_000;
@@ -28,12 +28,13 @@ console.log("publish", Math.round(N / ((performance.now() - t) / 1000)));
 let done = 0;
 t = performance.now();
 const profile = process.argv.includes("--profile") ? await startProfile() : undefined;
+const redisCpu0 = await redisCpu(admin);
 const cpu0 = process.cpuUsage();
 const rt = await startWorkers({ config, logger: createLogger({ level: "silent" }), manifest, redisUrl: server.url, onBatch: (o) => (done += o.done) });
 while (done < N) await new Promise((r) => setTimeout(r, 2));
 const wall = performance.now() - t;
 const cpu = process.cpuUsage(cpu0);
-console.log("drain", workers, Math.round(N / (wall / 1000)), "jobs/s; worker CPU", Math.round((cpu.user + cpu.system) / 1000), "ms of", Math.round(wall), "ms wall");
+console.log("drain", workers, Math.round(N / (wall / 1000)), "jobs/s; worker CPU", Math.round((cpu.user + cpu.system) / 1000), "ms of", Math.round(wall), "ms wall; Redis CPU", Math.round((await redisCpu(admin)) - redisCpu0), "ms");
 await profile?.();
 await rt.stop(100);
 admin.disconnect();

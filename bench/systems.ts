@@ -61,3 +61,10 @@ export const bare = {
     };
   },
 };
+
+/** Redis's own CPU time so far (user + sys, ms), from INFO cpu: what a run costs the server. */
+export async function redisCpu(redis: Redis): Promise<number> {
+  const info = await redis.info("cpu");
+  const read = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return (read("used_cpu_user") + read("used_cpu_sys")) * 1000;
+}

@@ -67,8 +67,17 @@ export class BatchRunner {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Runs decoded `entries`; `deliveries[i]` is how often entry i was delivered (1 for a fresh read). */
+  /** Runs decoded `entries` and settles them; `deliveries[i]` is how often entry i was delivered (1 for a fresh read). */
   async run(entries: readonly DecodedEntry[], deliveries?: readonly number[]): Promise<BatchOutcome> {
+    return (await this.execute(entries, deliveries)).settled;
+  }
+
+  /**
+   * Runs decoded `entries` through the function and starts settling them: resolves once the
+   * function is done, with the settle still in flight (`settled`), so the caller can send its
+   * next read meanwhile instead of waiting a round trip for each.
+   */
+  async execute(entries: readonly DecodedEntry[], deliveries?: readonly number[]): Promise<{ settled: Promise<BatchOutcome> }> {
     const { fn, keys, invoker, logger } = this.#options;
     const started = performance.now();
     const now = this.#now();
@@ -127,8 +136,7 @@ export class BatchRunner {
       }
     }
 
-    const [settledDone, retried, deadCount] = await this.#settle(done, retries, dead);
-    return {
+    const settled = this.#settle(done, retries, dead).then(([settledDone, retried, deadCount]): BatchOutcome => ({
       type: fn.type,
       done: settledDone,
       retried,
@@ -137,7 +145,8 @@ export class BatchRunner {
       durationMs: performance.now() - started,
       nextRetryAt: retries.length ? Math.min(...retries.map((retry) => retry.due)) : undefined,
       jobDurationsMs,
-    };
+    }));
+    return { settled };
   }
 
   async #invoke(runnable: RunnableJob[]): Promise<{ failures: Map<string, BatchItemFailure>; durationsMs?: readonly number[] }> {

@@ -36,6 +36,8 @@ export class Worker {
   #loop: Promise<void> | undefined;
   #leaseTimer: NodeJS.Timeout | undefined;
   #nextReclaimAt = 0;
+  /** The previous batch's settle, still in flight while the next read goes out. */
+  #settling: Promise<void> | undefined;
 
   constructor(options: WorkerOptions) {
     this.#o = options;
@@ -103,8 +105,10 @@ export class Worker {
           this.#nextReclaimAt = Date.now() + fn.visibilityTimeoutMs / 2;
         }
         const entries = await this.#read();
+        await this.#settled();
         if (entries.length > 0) await this.#runBatch(entries);
       }
+      await this.#settled();
     } catch (error) {
       if (!this.#stopping) {
         logger.error({ worker: this.name, err: errorMessage(error) }, "worker loop crashed; restarting it");
@@ -180,6 +184,7 @@ export class Worker {
       if (entries.length > 0) {
         this.#o.logger.info({ worker: this.name, mode, count: entries.length }, mode === "own" ? "re-running own pending jobs" : "took over jobs of a dead worker");
         await this.#runBatch(entries.map(([id, fields]) => decodeEntry(id, fields)), counts);
+        await this.#settled();
       }
       // XAUTOCLAIM scans at most 10 x COUNT pending entries per call: an empty answer with a
       // non-zero cursor only means "nothing idle in this stretch", so go on until the cursor wraps.
@@ -188,6 +193,10 @@ export class Worker {
     }
   }
 
+  /**
+   * Runs a batch; returns once the function is done, its settle in flight (awaited by
+   * {@link #settled} before the next batch runs, so at most one is outstanding per worker).
+   */
   async #runBatch(entries: DecodedEntry[], deliveries?: number[]): Promise<void> {
     const { fn, keys, redis, runner } = this.#o;
     const ids = entries.map((entry) => entry.id);
@@ -195,11 +204,22 @@ export class Worker {
       renewPending.run(redis, [keys.stream], [GROUP, this.name, ...ids]).catch(() => undefined);
     }, fn.visibilityTimeoutMs / 3);
     try {
-      const outcome = await runner.run(entries, deliveries);
-      this.#o.onBatch(outcome);
-    } finally {
+      const { settled } = await runner.execute(entries, deliveries);
+      this.#settling = settled.then((outcome) => this.#o.onBatch(outcome));
+      // Keep the lease alive until the entries are settled, not just run.
+      void this.#settling.then(() => clearInterval(heartbeat), () => clearInterval(heartbeat));
+    } catch (error) {
       clearInterval(heartbeat);
+      throw error;
     }
+  }
+
+  /** Waits for the previous batch's settle; a failed settle throws here (the loop restarts). */
+  async #settled(): Promise<void> {
+    const settling = this.#settling;
+    if (!settling) return;
+    this.#settling = undefined;
+    await settling;
   }
 
   async #unblock(): Promise<void> {
