@@ -35,6 +35,10 @@ export class Worker {
   #blockingId: number | undefined;
   #loop: Promise<void> | undefined;
   #leaseTimer: NodeJS.Timeout | undefined;
+  /** One heartbeat timer per worker (not one per batch): it renews the batch in flight, if any. */
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  /** Entry ids of the batch running or settling now. */
+  #inFlight: string[] | undefined;
   #nextReclaimAt = 0;
   /** The previous batch's settle, still in flight while the next read goes out. */
   #settling: Promise<void> | undefined;
@@ -68,6 +72,9 @@ export class Worker {
     await this.#lease.acquire(firstIndex);
     this.#leaseTimer = setInterval(() => void this.#renewLease(), LEASE_TTL_MS / 3);
     this.#leaseTimer.unref();
+    // Every third of the visibility timeout, so a batch is renewed well before anyone may take it over.
+    this.#heartbeatTimer = setInterval(() => this.#heartbeat(), this.#o.fn.visibilityTimeoutMs / 3);
+    this.#heartbeatTimer.unref();
     this.#loop = this.#run();
   }
 
@@ -86,6 +93,7 @@ export class Worker {
     clearTimeout(timer);
     if (result === "grace-over") this.#o.logger.warn({ worker: this.name }, "grace period over: in-flight jobs left pending for the next worker");
     clearInterval(this.#leaseTimer);
+    clearInterval(this.#heartbeatTimer);
   }
 
   /** Frees the worker's name (after the process has stopped using it). */
@@ -198,20 +206,28 @@ export class Worker {
    * {@link #settled} before the next batch runs, so at most one is outstanding per worker).
    */
   async #runBatch(entries: DecodedEntry[], deliveries?: number[]): Promise<void> {
-    const { fn, keys, redis, runner } = this.#o;
     const ids = entries.map((entry) => entry.id);
-    const heartbeat = setInterval(() => {
-      renewPending.run(redis, [keys.stream], [GROUP, this.name, ...ids]).catch(() => undefined);
-    }, fn.visibilityTimeoutMs / 3);
+    this.#inFlight = ids;
+    // The heartbeat covers the entries until they are settled, not just run.
+    const done = () => {
+      if (this.#inFlight === ids) this.#inFlight = undefined;
+    };
     try {
-      const { settled } = await runner.execute(entries, deliveries);
+      const { settled } = await this.#o.runner.execute(entries, deliveries);
       this.#settling = settled.then((outcome) => this.#o.onBatch(outcome));
-      // Keep the lease alive until the entries are settled, not just run.
-      void this.#settling.then(() => clearInterval(heartbeat), () => clearInterval(heartbeat));
+      void this.#settling.then(done, done);
     } catch (error) {
-      clearInterval(heartbeat);
+      done();
       throw error;
     }
+  }
+
+  /** Renews the pending entries of the batch in flight so no other worker takes them over. */
+  #heartbeat(): void {
+    const ids = this.#inFlight;
+    if (!ids) return;
+    const { redis, keys } = this.#o;
+    renewPending.run(redis, [keys.stream], [GROUP, this.name, ...ids]).catch(() => undefined);
   }
 
   /** Waits for the previous batch's settle; a failed settle throws here (the loop restarts). */

@@ -5,7 +5,7 @@ import { summarizeIssues } from "../handler/validation.ts";
 import { envelopeFields, newEnvelope, PublishError, type JobEnvelope } from "../job/envelope.ts";
 import { findFunction, type BuiltFunction, type FunctionManifest } from "../functions/manifest.ts";
 import { loadSchemaModule, type SchemaModule } from "../functions/function-module.ts";
-import { jobKeys } from "../redis/keys.ts";
+import { jobKeys, type JobKeys } from "../redis/keys.ts";
 import { createRedisKeyValueStore } from "../redis/redis-key-value-store.ts";
 import { publishBatch as publishBatchScript, publishIdempotent } from "../redis/scripts.ts";
 
@@ -54,6 +54,7 @@ export class Publisher {
   readonly #config: Config;
   readonly #onPublished: ((type: string, count: number) => void) | undefined;
   readonly #schemas = new Map<string, SchemaModule>();
+  readonly #keysByType = new Map<string, JobKeys>();
 
   constructor(options: PublisherOptions) {
     this.#redis = options.redis;
@@ -69,8 +70,10 @@ export class Publisher {
 
   /** Validates and adds one job; resolves with its id once Redis has stored it. */
   async publish(type: string, payload: unknown, options: PublishOptions = {}): Promise<PublishResult> {
-    const job = await this.#prepare(this.#resolve(type), payload, options);
-    const keys = jobKeys(this.#config.keyPrefix, type);
+    const prepared = this.#prepare(this.#resolve(type), payload, options);
+    // No await for a synchronous prepare (no publish hook): one tick less on the latency path.
+    const job = prepared instanceof Promise ? await prepared : prepared;
+    const keys = this.#keys(type);
     const due = options.delayMs && options.delayMs > 0 ? Date.now() + options.delayMs : 0;
     try {
       if (options.idempotencyKey !== undefined) {
@@ -109,7 +112,7 @@ export class Publisher {
         throw error;
       }
     }
-    const { stream } = jobKeys(this.#config.keyPrefix, target.fn.type);
+    const { stream } = this.#keys(target.fn.type);
     const enqueuedAt = String(Date.now());
     // Chunks of 1,000: each script call blocks Redis while it runs (~1 ms per 1,000 XADDs).
     let stored = 0;
@@ -133,6 +136,15 @@ export class Publisher {
     }
     if (jobs[0]) this.#onPublished?.(jobs[0].type, jobs.length);
     return jobs.map((job) => job.jobId);
+  }
+
+  #keys(type: string): JobKeys {
+    let keys = this.#keysByType.get(type);
+    if (!keys) {
+      keys = jobKeys(this.#config.keyPrefix, type);
+      this.#keysByType.set(type, keys);
+    }
+    return keys;
   }
 
   #resolve(type: string): { fn: BuiltFunction; module: SchemaModule } {
