@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { pino, type Logger as PinoLogger } from "pino";
 import type { LogLevel } from "../config.ts";
+import { LineBatcher } from "./line-batcher.ts";
 
 /** The logger every module takes; pino's, so child loggers and levels work as usual. */
 export type Logger = PinoLogger;
@@ -24,11 +25,11 @@ export function createLogger(options: LoggerOptions): Logger {
   // (URLs go through redactUrl, credentials stay in the vault).
   const redact = { paths: ["password", "token", "apiToken", "credentials", "secret", "authorization"], censor: "***" };
   if (options.file === undefined) {
-    return pino({ level: options.level, name: options.name, redact }, pino.destination({ dest: 1, sync: false }));
+    return pino({ level: options.level, name: options.name, redact }, new LineBatcher(pino.destination({ dest: 1, sync: false })));
   }
   mkdirSync(dirname(options.file), { recursive: true });
   const destination = pino.destination({ dest: options.file, sync: false, mkdir: true });
-  return pino({ level: options.level, name: options.name, redact }, destination);
+  return pino({ level: options.level, name: options.name, redact }, new LineBatcher(destination));
 }
 
 /** Flushes a logger's destination so nothing is lost on exit. */

@@ -50,7 +50,13 @@ export const metricsField = {
 
 /** The bound an observation of `seconds` falls into, or undefined when above the last one (+Inf only). */
 export function bucketBound(seconds: number): number | undefined {
-  return DURATION_BUCKETS_SECONDS.find((bound) => seconds <= bound);
+  return DURATION_BUCKETS_SECONDS[bucketIndex(seconds)];
+}
+
+/** The index in {@link DURATION_BUCKETS_SECONDS} of the bound `seconds` falls into, or -1 when above the last one. */
+export function bucketIndex(seconds: number): number {
+  for (let i = 0; i < DURATION_BUCKETS_SECONDS.length; i++) if (seconds <= (DURATION_BUCKETS_SECONDS[i] as number)) return i;
+  return -1;
 }
 
 /** Turns the HGETALL reply of a metrics hash into {@link JobMetrics}; missing fields are 0. */

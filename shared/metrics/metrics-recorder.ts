@@ -3,7 +3,14 @@ import { errorMessage } from "../errors.ts";
 import type { BatchOutcome } from "../listener/batch-runner.ts";
 import type { Logger } from "../logging/logger.ts";
 import { jobKeys } from "../redis/keys.ts";
-import { bucketBound, metricsField, type DurationStatus, type EventStatus } from "./metrics-hash.ts";
+import { bucketBound, bucketIndex, DURATION_BUCKETS_SECONDS, metricsField, type DurationStatus, type EventStatus } from "./metrics-hash.ts";
+
+/** The bucket field names of each status, by bucket index: built once, not per observation. */
+const BUCKET_FIELDS: Record<DurationStatus, string[]> = {
+  done: DURATION_BUCKETS_SECONDS.map((bound) => metricsField.bucket("done", bound)),
+  retried: DURATION_BUCKETS_SECONDS.map((bound) => metricsField.bucket("retried", bound)),
+  dead_lettered: DURATION_BUCKETS_SECONDS.map((bound) => metricsField.bucket("dead_lettered", bound)),
+};
 
 /** Options of {@link MetricsRecorder}. */
 export interface MetricsRecorderOptions {
@@ -97,19 +104,19 @@ export class MetricsRecorder {
       if (count <= 0) continue;
       this.#add(type, metricsField.event(status), count);
       // Jobs dead-lettered without running (malformed, expired) count with 0 s.
-      const observed = runs.length > count ? runs.slice(0, count) : runs;
+      const observed = Math.min(runs.length, count);
+      // Counted per bucket first: one map update per bucket and batch, not one per job.
+      const perBucket = new Array<number>(DURATION_BUCKETS_SECONDS.length).fill(0);
       let sum = 0;
-      for (const ms of observed) {
-        const seconds = Math.max(0, ms) / 1000;
+      for (let i = 0; i < observed; i++) {
+        const seconds = Math.max(0, runs[i] as number) / 1000;
         sum += seconds;
-        const bound = bucketBound(seconds);
-        if (bound !== undefined) this.#add(type, metricsField.bucket(status, bound), 1);
+        const index = bucketIndex(seconds);
+        if (index >= 0) perBucket[index] = (perBucket[index] as number) + 1;
       }
-      const notRun = count - observed.length;
-      if (notRun > 0) {
-        const bound = bucketBound(0);
-        if (bound !== undefined) this.#add(type, metricsField.bucket(status, bound), notRun);
-      }
+      perBucket[0] = (perBucket[0] as number) + (count - observed);
+      const fields = BUCKET_FIELDS[status];
+      for (let i = 0; i < perBucket.length; i++) this.#add(type, fields[i] as string, perBucket[i] as number);
       this.#add(type, metricsField.count(status), count);
       this.#add(type, metricsField.sum(status), sum);
     }
