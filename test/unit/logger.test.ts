@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createLogger, flushLogger } from "../../shared/logging/logger.ts";
+import { waitFor } from "../helpers/wait-for.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const lines = (file: string) => readFileSync(file, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { msg: string; n?: number; password?: string });
@@ -20,10 +21,12 @@ describe("logger", () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     await flushLogger(logger);
-    await new Promise((resolve) => setTimeout(resolve, 50));
 
-    // Assess
-    const written = lines(file);
+    // Assess: the last line reaches the file (SonicBoom writes asynchronously).
+    const written = await waitFor(() => {
+      const all = existsSync(file) ? lines(file) : [];
+      return all.length >= 1500 && all;
+    }, { message: "not every line was written" });
     expect(written.map((line) => line.n)).toEqual(Array.from({ length: 1500 }, (_, i) => i));
     expect(written.every((line) => line.password === "***")).toBe(true);
   });
@@ -33,7 +36,9 @@ describe("logger", () => {
     const dir = mkdtempSync(join(tmpdir(), "bw-log-exit-"));
     const file = join(dir, "worker_log");
     const script = join(dir, "exit.mts"); // .mts: ESM outside the repo's package
-    writeFileSync(script, `import { createLogger } from ${JSON.stringify(join(root, "shared/logging/logger.ts"))};\nconst logger = createLogger({ level: "info", file: ${JSON.stringify(file)} });\nawait new Promise((resolve) => setTimeout(resolve, 200)); // the file is open\nfor (let n = 0; n < 100; n++) logger.info({ n }, "before exit");\nprocess.exit(3);\n`);
+    // The script waits for SonicBoom to open the file (an exit before that loses lines with or
+    // without batching), then exits in the same turn as it logs.
+    writeFileSync(script, `import { existsSync } from "node:fs";\nimport { createLogger } from ${JSON.stringify(join(root, "shared/logging/logger.ts"))};\nconst logger = createLogger({ level: "info", file: ${JSON.stringify(file)} });\nwhile (!existsSync(${JSON.stringify(file)})) await new Promise((resolve) => setTimeout(resolve, 5));\nfor (let n = 0; n < 100; n++) logger.info({ n }, "before exit");\nprocess.exit(3);\n`);
 
     // Act
     let status = 0;
