@@ -1,4 +1,4 @@
-/** Drains 100,000 no-op jobs with N workers (argv[2]) and prints the rates. --profile writes drain.cpuprofile, --no-minify keeps the function bundle readable, --log-info logs at info to a file. */
+/** Drains 100,000 no-op jobs with N workers (argv[2]) and prints the rates. --profile writes drain.cpuprofile, --no-minify keeps the function bundle readable, --log-info logs at info to a file, --batch N sets the batch size (default 100). */
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,11 +12,12 @@ import { startRedisServer } from "../test/helpers/redis-server.ts";
 import { benchPayload, connect, redisCpu } from "./systems.ts";
 
 const workers = Number(process.argv[2] ?? 10);
-const N = 100_000;
+const batchSize = process.argv.includes("--batch") ? Number(process.argv[process.argv.indexOf("--batch") + 1]) : 100;
+const N = batchSize < 10 ? 20_000 : 100_000;
 const server = await startRedisServer({ appendonly: false });
 const admin = connect(server.url);
 const distDir = mkdtempSync(join(tmpdir(), "bw-prof-"));
-const def = toFunctionDefinition("noop", 60, 256, redisStreamEventSchema.parse({ batchSize: 100 }));
+const def = toFunctionDefinition("noop", 60, 256, redisStreamEventSchema.parse({ batchSize }));
 await buildFunctions({ definitions: [def], functionsDir: join(import.meta.dirname, "functions"), outDir: distDir, minify: !process.argv.includes("--no-minify") });
 const manifest = JSON.parse(readFileSync(join(distDir, "manifest.json"), "utf8"));
 manifest.functions = manifest.functions.map((fn: any) => ({ ...fn, bundle: join(distDir, fn.bundle), schemaBundle: join(distDir, fn.schemaBundle) }));

@@ -1,6 +1,8 @@
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import type { z } from "zod";
 import { BackendWorkersError } from "../errors.ts";
+import { PROJECT_ROOT } from "../project-root.ts";
 import type { HandlerContext } from "../handler/define-job-handler.ts";
 import type { BatchResponse, StreamEvent } from "../handler/stream-event.ts";
 import type { Config } from "../config.ts";
@@ -31,6 +33,8 @@ export interface HandlerModule {
 }
 
 const requireBundle = createRequire(import.meta.url);
+// Plain CommonJS shared with the isolated invoker's child; loaded at run time, not bundled into the CLI.
+const { loadBundle } = requireBundle(join(PROJECT_ROOT, "shared", "functions", "load-bundle.cjs")) as { loadBundle(file: string): unknown };
 
 /** Loads a schema bundle (CommonJS, cached by Node's require). */
 export function loadSchemaModule(path: string): SchemaModule {
@@ -41,9 +45,9 @@ export function loadSchemaModule(path: string): SchemaModule {
   return mod as SchemaModule;
 }
 
-/** Loads a function bundle (CommonJS, cached by Node's require). */
+/** Loads a function bundle (CommonJS, once per process, with V8's code cache: see load-bundle.cjs). */
 export function loadHandlerModule(path: string): HandlerModule {
-  const mod = requireBundle(path) as Partial<HandlerModule>;
+  const mod = loadBundle(path) as Partial<HandlerModule>;
   if (typeof mod.handler !== "function") {
     throw new BackendWorkersError("BAD_BUNDLE", `${path} does not export a "handler" function`, { retryable: false });
   }

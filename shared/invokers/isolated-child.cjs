@@ -1,12 +1,14 @@
 // The child process of the `isolated` invoker: plain CommonJS so it starts without a TypeScript
-// loader. It requires one function bundle and runs the batches the parent sends over IPC. The
+// loader. It loads one function bundle and runs the batches the parent sends over IPC. The
 // bundle wires its own ports from the environment the parent passed (REDIS_URL, SMTP_URL, ...).
 "use strict";
+
+const { loadBundle } = require("../functions/load-bundle.cjs");
 
 const bundle = process.argv[2];
 let handler;
 try {
-  handler = require(bundle).handler;
+  handler = loadBundle(bundle).handler;
   if (typeof handler !== "function") throw new Error(`${bundle} does not export a "handler" function`);
 } catch (error) {
   process.send({ type: "fatal", message: error.message });

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readServerlessFunctions } from "../../shared/functions/serverless-config.ts";
@@ -21,6 +21,12 @@ describe("serverless package (osls, offline, no account)", () => {
   beforeAll(async () => {
     functions = await readServerlessFunctions(join(REPO, "serverless.yml"));
     service = serviceDir();
+    // A V8 code cache a local worker left beside a bundle (load-bundle.cjs) must not be shipped.
+    for (const fn of functions) {
+      const dir = join(service.dir, "dist", "functions", fn.name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "index.js.0123456789abcdef.v8cache"), "cache");
+    }
     result = await runOsls(service.dir, ["package", "--package", "out"]);
   }, 180_000);
   afterAll(() => service?.remove());
@@ -32,14 +38,14 @@ describe("serverless package (osls, offline, no account)", () => {
     expect(zips.sort()).toEqual(functions.map((fn) => `${fn.name}.zip`).sort());
   });
 
-  it("puts only the function's own bundle in its zip: no node_modules, no other function, no source map, no publisher schema", () => {
+  it("puts only the function's own bundle in its zip: no node_modules, no other function, no source map, no code cache, no publisher schema", () => {
     const lines: string[] = [];
     for (const fn of functions) {
       const zipFile = join(out(), `${fn.name}.zip`);
       const entries = zipEntries(readFileSync(zipFile));
       const prefix = `dist/functions/${fn.name}/`;
       expect(entries.every((entry) => entry.name.startsWith(prefix)), entries.map((entry) => entry.name).join(", ")).toBe(true);
-      expect(entries.some((entry) => entry.name.includes("node_modules") || entry.name.endsWith(".map") || entry.name.endsWith("schema.js"))).toBe(false);
+      expect(entries.some((entry) => entry.name.includes("node_modules") || entry.name.endsWith(".map") || entry.name.endsWith(".v8cache") || entry.name.endsWith("schema.js"))).toBe(false);
       expect(entries.map((entry) => entry.name)).toEqual(expect.arrayContaining([`${prefix}index.js`, `${prefix}package.json`]));
       // The zipped bundle is the one the plugin's build just wrote.
       const bundle = entries.find((entry) => entry.name === `${prefix}index.js`);
