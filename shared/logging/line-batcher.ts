@@ -23,7 +23,7 @@ export class LineBatcher implements DestinationStream {
     this.#destination = destination;
     for (const ref of batchers) if (!ref.deref()) batchers.delete(ref);
     batchers.add(new WeakRef(this));
-    exitHook ??= installExitHook();
+    if (!exitHookInstalled) installExitHook();
   }
 
   write(line: string): boolean {
@@ -55,10 +55,11 @@ export class LineBatcher implements DestinationStream {
 }
 
 const batchers = new Set<WeakRef<LineBatcher>>();
-let exitHook: true | undefined;
+let exitHookInstalled = false;
 
 /** One `exit` listener for all batchers: what is still queued is written synchronously. */
-function installExitHook(): true {
+function installExitHook(): void {
+  exitHookInstalled = true;
   process.on("exit", () => {
     for (const ref of batchers) {
       try {
@@ -68,5 +69,4 @@ function installExitHook(): true {
       }
     }
   });
-  return true;
 }
